@@ -1,0 +1,1 @@
+"""Strawberry GraphQL adapter over the core (thin: types, resolvers, permissions)."""

@@ -1,0 +1,67 @@
+"""createApiKey / revokeApiKey."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from schema import node
+from schema.api_keys.types import ApiKey
+from schema.context import Info
+from schema.errors import UserError, user_errors
+from schema.permissions import IsAuthenticated
+from server import api_keys
+from server.errors import DomainError
+
+
+@strawberry.input(description="A new key for the caller's company (operators name the company).")
+class CreateApiKeyInput:
+    name: str = strawberry.field(default="", description="Label, up to 100 characters.")
+    company_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Operator only: the company to create the key for."
+    )
+
+
+@strawberry.type
+class CreateApiKeyPayload:
+    api_key: ApiKey | None
+    secret: str | None = strawberry.field(
+        description="The full key rk_<prefix>_<secret>: shown once, store it now."
+    )
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class RevokeApiKeyInput:
+    api_key_id: relay.GlobalID = strawberry.field(description="The key to revoke.")
+
+
+@strawberry.type
+class RevokeApiKeyPayload:
+    api_key: ApiKey | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class ApiKeyMutations:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="Creates an API key (secret shown once)."
+    )
+    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
+        company_id = node.decode(str(input.company_id), "Company")[1] if input.company_id else None
+        try:
+            key, raw = await api_keys.create(info.context.caller, input.name, company_id)
+        except DomainError as error:
+            return CreateApiKeyPayload(api_key=None, secret=None, user_errors=user_errors(error))
+        return CreateApiKeyPayload(api_key=ApiKey.from_model(key), secret=raw, user_errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="Revokes an API key at once."
+    )
+    async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyPayload:
+        key_id = node.decode(str(input.api_key_id), "ApiKey")[1]
+        try:
+            key = await api_keys.revoke(info.context.caller, key_id)
+        except DomainError as error:
+            return RevokeApiKeyPayload(api_key=None, user_errors=user_errors(error))
+        return RevokeApiKeyPayload(api_key=ApiKey.from_model(key), user_errors=[])

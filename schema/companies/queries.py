@@ -1,0 +1,47 @@
+"""viewer and the operator's companies list."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.companies.types import Company, CompanyConnection, CompanyStatus
+from schema.context import Info
+from schema.errors import PublicError
+from schema.pagination import After, First, paginate
+from schema.permissions import IsCompany
+from server import companies
+from server import models as m
+from server.errors import DomainError
+
+
+@strawberry.type
+class CompanyQueries:
+    @strawberry.field(permission_classes=[IsCompany], description="The calling company.")
+    async def viewer(self, info: Info) -> Company:
+        try:
+            company = await companies.get(info.context.caller, info.context.caller.require_company())
+        except DomainError as error:
+            raise PublicError(str(error), error.errors[0].code) from error
+        return Company.from_model(company)
+
+
+async def list_companies(
+    info: Info, first: int | None, after: str | None, status: m.CompanyStatus | None
+) -> CompanyConnection:
+    query = companies.scoped(info.context.caller)
+    if status is not None:
+        query = query.filter(status=status)
+    return await paginate(CompanyConnection, query, first, after, Company.from_model)
+
+
+@strawberry.type(description="Operator-only views of the whole network.")
+class OperatorQuery:
+    @strawberry.field(description="Every partner company, oldest first.")
+    async def companies(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        status: CompanyStatus | None = None,  # type: ignore[valid-type]
+    ) -> CompanyConnection:
+        return await list_companies(info, first, after, status and m.CompanyStatus(status))

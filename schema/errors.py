@@ -1,0 +1,46 @@
+"""userErrors for expected failures; masking for everything unexpected."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+from graphql import GraphQLError
+
+from server.errors import DomainError, ErrorCode
+
+UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode")
+
+
+@strawberry.type(description="An expected failure of a mutation, tied to an input field.")
+class UserError:
+    field: list[str] | None = strawberry.field(
+        description="Path of the input field at fault, e.g. [\"input\", \"rows\", \"3\", \"email\"]."
+    )
+    message: str = strawberry.field(description="Human-readable explanation.")
+    code: UserErrorCode = strawberry.field(description="Machine-readable code.")  # type: ignore[valid-type]
+
+
+def user_errors(error: DomainError, prefix: tuple[str, ...] = ("input",)) -> list[UserError]:
+    """Translates a domain error into userErrors with input paths."""
+    return [
+        UserError(field=[*prefix, *e.field] if e.field else None, message=e.message, code=e.code)
+        for e in error.errors
+    ]
+
+
+class PublicError(GraphQLError):
+    """A GraphQL error whose message is meant for the client (never masked)."""
+
+    def __init__(self, message: str, code: str | Enum):
+        super().__init__(message, extensions={"code": getattr(code, "value", code)})
+
+
+def should_mask_error(error: GraphQLError) -> bool:
+    """Masks unexpected exceptions; lets validation, permission and public errors through."""
+    original = error.original_error
+    if original is None:
+        return False  # syntax and validation errors raised by graphql-core itself
+    if isinstance(original, PublicError):
+        return False
+    return not (error.extensions and "code" in error.extensions)

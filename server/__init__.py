@@ -1,0 +1,1 @@
+"""Career Relay core: settings, models, domain services, auth and app assembly."""

@@ -1,0 +1,110 @@
+"""The Starlette application: GraphQL, candidate pages, health, assembled around the core."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+from tortoise.contrib.starlette import RegisterTortoise
+
+from schema.context import Context
+from schema.schema import schema
+from server import health
+from server.auth import AuthError, authenticate
+from server.config import Settings, get_settings
+from server.db import tortoise_config
+from server.queue import make_pool
+
+log = logging.getLogger(__name__)
+
+
+class GraphQLApp(GraphQL):
+    """Strawberry's ASGI app with the caller resolved before any GraphQL runs."""
+
+    def __init__(self, settings: Settings):
+        super().__init__(schema, graphql_ide="graphiql" if settings.is_development else None,
+                         allow_queries_via_get=False)
+        self.settings = settings
+
+    async def get_context(self, request: Request, response: Response) -> Context:
+        return Context(
+            principal=request.scope["state"]["principal"],
+            settings=self.settings,
+            redis=request.app.state.redis,
+        )
+
+
+class GraphQLEndpoint:
+    """Authenticates the caller (401/403 as JSON), then hands over to Strawberry."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.graphql = GraphQLApp(settings)
+
+    async def __call__(self, scope, receive, send) -> None:
+        request = Request(scope, receive)
+        scope.setdefault("state", {})["principal"] = None
+        wants_ide = request.method == "GET" and "text/html" in request.headers.get("accept", "")
+        if not (wants_ide and self.settings.is_development):
+            try:
+                scope["state"]["principal"] = await authenticate(
+                    request.headers.get("authorization")
+                )
+            except AuthError as error:
+                response = JSONResponse(
+                    {"errors": [{"message": error.message, "extensions": {"code": error.code}}]},
+                    status_code=error.status,
+                    headers={"WWW-Authenticate": "Bearer"} if error.status == 401 else None,
+                )
+                await response(scope, receive, send)
+                return
+        await self.graphql(scope, receive, send)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    parts = await health.check(request.app.state.redis)
+    ready = all(state == "ok" for state in parts.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "checks": parts},
+        status_code=200 if ready else 503,
+    )
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Builds the application; settings must name the database and Redis."""
+    settings = settings or get_settings()
+    settings.check()
+    if not settings.database_url or not settings.redis_url:
+        raise RuntimeError("RELAY_DATABASE_URL and RELAY_REDIS_URL must be set (or use relay up)")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.redis = make_pool(settings)
+        async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            yield
+        await app.state.redis.aclose()
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/graphql", GraphQLEndpoint(settings), methods=["GET", "POST"]),
+    ]
+    routes += _web_routes(settings)
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def _web_routes(settings: Settings) -> list:
+    from web.routes import routes  # web/ is an adapter; only the app assembles it
+
+    return routes(settings)

@@ -1,0 +1,92 @@
+"""API keys ``rk_<prefix>_<secret>``: only a SHA-256 of the secret is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+
+from tortoise import connections
+
+from server.models import ApiKey, CompanyStatus
+from server.principal import Principal
+
+KEY_PREFIX = "rk_"
+TOUCH_INTERVAL_SECONDS = 60
+
+
+class AuthError(Exception):
+    """Authentication failed; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(frozen=True)
+class NewKey:
+    raw: str
+    prefix: str
+    secret_hash: str
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_key() -> NewKey:
+    """A fresh key; ``raw`` is shown once and never stored."""
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    return NewKey(f"{KEY_PREFIX}{prefix}_{secret}", prefix, hash_secret(secret))
+
+
+def parse_bearer(header: str | None) -> tuple[str, str]:
+    """Splits ``Bearer rk_<prefix>_<secret>`` into prefix and secret."""
+    if not header:
+        raise AuthError(401, "UNAUTHENTICATED", "missing Authorization: Bearer rk_... header")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token.startswith(KEY_PREFIX):
+        raise AuthError(401, "UNAUTHENTICATED", "expected Authorization: Bearer rk_...")
+    prefix, sep, secret = token[len(KEY_PREFIX) :].partition("_")
+    if not sep or not prefix or not secret:
+        raise AuthError(401, "UNAUTHENTICATED", "malformed API key")
+    return prefix, secret
+
+
+# Last time this process touched a key's last_used_at: at most one write per key a minute.
+_touched: dict[int, float] = {}
+
+
+async def _touch(key_id: int) -> None:
+    now = time.monotonic()
+    if now - _touched.get(key_id, -TOUCH_INTERVAL_SECONDS) < TOUCH_INTERVAL_SECONDS:
+        return
+    _touched[key_id] = now
+    await connections.get("default").execute_query(
+        "UPDATE api_key SET last_used_at = now() WHERE id = $1 AND "
+        "(last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))",
+        [key_id, TOUCH_INTERVAL_SECONDS],
+    )
+
+
+async def authenticate(header: str | None) -> Principal:
+    """Resolves an Authorization header to the calling principal.
+
+    Raises:
+        AuthError: 401 for a missing, malformed, unknown or revoked key; 403 for a key whose
+            company is not active.
+    """
+    prefix, secret = parse_bearer(header)
+    key = await ApiKey.get_or_none(prefix=prefix).select_related("company")
+    if key is None or not hmac.compare_digest(key.secret_hash, hash_secret(secret)):
+        raise AuthError(401, "UNAUTHENTICATED", "invalid API key")
+    if key.revoked_at is not None:
+        raise AuthError(401, "UNAUTHENTICATED", "this API key was revoked")
+    if key.company is not None and key.company.status != CompanyStatus.ACTIVE:
+        raise AuthError(403, "FORBIDDEN", f"company is {key.company.status.value.lower()}")
+    await _touch(key.id)
+    return Principal(api_key_id=key.id, company_id=key.company_id)

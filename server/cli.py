@@ -1,0 +1,194 @@
+"""The ``relay`` command line: serve, worker, migrate, up, demo, keys, schema, import."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from tortoise import Tortoise
+
+from server.config import ConfigError, get_settings
+from server.db import migrate as run_migrations
+from server.db import tortoise_config
+
+app = typer.Typer(help="Career Relay: the partner network that turns rejections into relationships.",
+                  no_args_is_help=True, add_completion=False)
+
+
+def fail(reason: str) -> None:
+    """Exits non-zero with a one-line reason."""
+    typer.echo(f"relay: {reason}", err=True)
+    raise typer.Exit(code=1)
+
+
+def _settings():
+    settings = get_settings()
+    try:
+        settings.check()
+    except ConfigError as error:
+        fail(str(error))
+    return settings
+
+
+def _require(name: str, value: str | None) -> str:
+    if not value:
+        fail(f"RELAY_{name} is not set (or run `relay up` for embedded services)")
+    return value
+
+
+async def _with_db(coro_factory):
+    await Tortoise.init(config=tortoise_config(_require("DATABASE_URL", _settings().database_url)))
+    try:
+        return await coro_factory()
+    finally:
+        await Tortoise.close_connections()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Runs the HTTP server (GraphQL, candidate pages, health)."""
+    import uvicorn
+
+    settings = _settings()
+    _require("DATABASE_URL", settings.database_url)
+    _require("REDIS_URL", settings.redis_url)
+    uvicorn.run("server.app:create_app", factory=True, host=host, port=port,
+                proxy_headers=True, log_level="info")
+
+
+@app.command()
+def worker() -> None:
+    """Runs an arq worker (jobs and cron)."""
+    from arq.worker import Worker
+
+    from workers.settings import worker_settings
+
+    settings = _settings()
+    _require("DATABASE_URL", settings.database_url)
+    _require("REDIS_URL", settings.redis_url)
+    Worker(**worker_settings()).run()
+
+
+@app.command()
+def migrate() -> None:
+    """Creates the database if needed and applies every migration."""
+    url = _require("DATABASE_URL", _settings().database_url)
+    try:
+        asyncio.run(run_migrations(url))
+    except OSError as error:
+        fail(f"cannot reach the database: {error}")
+    typer.echo("migrations applied")
+
+
+@app.command("create-operator-key")
+def create_operator_key(
+    name: Annotated[str, typer.Option(help="Label of the key.")] = "operator",
+) -> None:
+    """Creates an operator API key and prints it, alone, on the last line."""
+    from server.api_keys import create_operator_key as create
+
+    raw = asyncio.run(_with_db(lambda: create(name)))
+    typer.echo("Operator key (shown once, store it now):")
+    typer.echo(raw)
+
+
+@app.command()
+def demo() -> None:
+    """Seeds a demo network (idempotent) and prints its keys and a first call."""
+    from server import demo as demo_data
+
+    settings = _settings()
+    keys_file = Path(settings.var_dir) / "demo-keys.json"
+    keys = asyncio.run(_with_db(lambda: demo_data.seed(keys_file)))
+    typer.echo(demo_data.describe(keys, settings.public_url))
+
+
+@app.command("export-schema")
+def export_schema(
+    output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path(
+        "schema/schema.graphql"
+    ),
+) -> None:
+    """Writes the GraphQL SDL (kept in git, checked for drift by the tests)."""
+    from schema.schema import schema
+    from schema.sdl import sdl
+
+    output.write_text(sdl(schema), encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
+@app.command()
+def up(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """All in one for development: embedded services, migrate, demo, server and worker."""
+    from server.embedded import EmbeddedPostgres, EmbeddedRedis, MailSink
+
+    settings = get_settings()
+    var = Path(settings.var_dir).resolve()
+    started = []
+    env = dict(os.environ)
+    try:
+        if not settings.database_url:
+            started.append(EmbeddedPostgres(var / "postgres"))
+            env["RELAY_DATABASE_URL"] = started[-1].start()
+        if not settings.redis_url:
+            started.append(EmbeddedRedis(var / "redis"))
+            env["RELAY_REDIS_URL"] = started[-1].start()
+        if not settings.smtp_url:
+            started.append(MailSink(var / "mail"))
+            env["RELAY_SMTP_URL"] = started[-1].start()
+        env.setdefault("RELAY_PUBLIC_URL", f"http://{host}:{port}")
+        env["RELAY_VAR_DIR"] = str(var)
+        relay = [sys.executable, "-m", "server.cli"]
+        for step in (["migrate"], ["demo"]):
+            subprocess.run([*relay, *step], env=env, check=True)
+        children = [
+            subprocess.Popen([*relay, "serve", "--host", host, "--port", str(port)], env=env),
+            subprocess.Popen([*relay, "worker"], env=env),
+        ]
+        _wait(children)
+    except subprocess.CalledProcessError as error:
+        fail(f"{' '.join(error.cmd[2:])} failed (exit {error.returncode})")
+    finally:
+        for service in reversed(started):
+            service.stop()
+
+
+def _wait(children: list[subprocess.Popen]) -> None:
+    """Waits until a child exits or Ctrl-C; then stops every child cleanly."""
+    try:
+        while all(child.poll() is None for child in children):
+            try:
+                children[0].wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                continue
+    except KeyboardInterrupt:
+        typer.echo("\nstopping...")
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

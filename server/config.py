@@ -1,0 +1,71 @@
+"""Settings read from ``RELAY_*`` environment variables."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class ConfigError(Exception):
+    """A setting makes the platform unsafe or unable to start."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the platform; see the settings table in README.md."""
+
+    model_config = SettingsConfigDict(env_prefix="RELAY_", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    database_url: str | None = None
+    redis_url: str | None = None
+    smtp_url: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str = DEFAULT_SECRET_KEY
+    queue_name: str = "relay:queue"
+    mail_from: str = "Career Relay <no-reply@relay.example.jp>"
+    var_dir: str = "var"
+    max_query_depth: int = 10
+    max_aliases: int = 20
+    max_tokens: int = 3000
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == Environment.DEVELOPMENT
+
+    def check(self) -> None:
+        """Refuses settings that must never reach production.
+
+        Raises:
+            ConfigError: with a one-line reason.
+        """
+        if self.env != Environment.PRODUCTION:
+            return
+        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+            raise ConfigError(
+                "RELAY_SECRET_KEY must be set to a random value of 32+ characters in production"
+            )
+        for name in ("database_url", "redis_url", "smtp_url"):
+            if not getattr(self, name):
+                raise ConfigError(f"RELAY_{name.upper()} must be set in production")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,71 @@
+"""Tortoise configuration and migrations."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+from server.config import get_settings
+
+MODELS = ["server.models"]
+MIGRATIONS = "server.migrations"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    """Tortoise config for one PostgreSQL database."""
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            "models": {
+                "models": MODELS,
+                "default_connection": "default",
+                "migrations": MIGRATIONS,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _cli_config() -> dict[str, Any]:
+    url = get_settings().database_url or "postgres://postgres@127.0.0.1:5432/relay"
+    return tortoise_config(url)
+
+
+# Read by `tortoise makemigrations` through [tool.tortoise] in pyproject.toml.
+TORTOISE_ORM = _cli_config()
+
+
+async def ensure_database(database_url: str) -> None:
+    """Creates the URL's database when it does not exist yet."""
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    conn = await asyncpg.connect(admin)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def drop_database(database_url: str) -> None:
+    parts = urlsplit(database_url)
+    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def migrate(database_url: str) -> None:
+    """Creates the database if needed and applies every migration."""
+    await ensure_database(database_url)
+    await tortoise_migrate(config=tortoise_config(database_url))
+    await Tortoise.close_connections()

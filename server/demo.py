@@ -1,0 +1,69 @@
+"""`relay demo`: seeds a small demo network, idempotently (a second run reuses it)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from server import api_keys, companies
+from server.models import Company, Locale
+from server.principal import Principal
+
+OPERATOR = Principal(api_key_id=None, company_id=None)
+DEMO_COMPANIES = [
+    ("株式会社あおぞらテック", "aozora-tech", Locale.JA, "hr@aozora.example.jp"),
+    ("Sakura Logistics K.K.", "sakura-logistics", Locale.EN, "talent@sakura.example.jp"),
+]
+
+
+@dataclass
+class DemoKeys:
+    operator: str
+    companies: dict[str, str]
+
+
+async def seed(keys_file: Path) -> DemoKeys:
+    """Creates the operator key and demo companies unless ``keys_file`` says they exist.
+
+    The raw keys are kept in ``keys_file`` (development data under ./var) because only their
+    hashes are in the database.
+    """
+    if keys_file.exists():
+        stored = json.loads(keys_file.read_text())
+        if await Company.filter(slug__in=list(stored["companies"])).count() == len(
+            stored["companies"]
+        ):
+            return DemoKeys(stored["operator"], stored["companies"])
+    operator_key = await api_keys.create_operator_key("demo operator")
+    company_keys = {}
+    for name, slug, locale, email in DEMO_COMPANIES:
+        existing = await Company.get_or_none(slug=slug)
+        if existing is None:
+            created = await companies.create(
+                OPERATOR, name, slug=slug, locale=locale, contact_email=email
+            )
+            company_keys[slug] = created.raw_key
+        else:
+            key, raw = await api_keys.create(OPERATOR, "demo", existing.id)
+            company_keys[slug] = raw
+    keys_file.parent.mkdir(parents=True, exist_ok=True)
+    keys_file.write_text(json.dumps({"operator": operator_key, "companies": company_keys}))
+    keys_file.chmod(0o600)
+    return DemoKeys(operator_key, company_keys)
+
+
+def describe(keys: DemoKeys, public_url: str) -> str:
+    """What to print after seeding: the keys and a first GraphQL call."""
+    first = next(iter(keys.companies.values()))
+    lines = [
+        "Demo network ready.",
+        f"  operator key:        {keys.operator}",
+        *(f"  company {slug:<18} {key}" for slug, key in keys.companies.items()),
+        "",
+        f"GraphiQL: {public_url}/graphql",
+        "First call:",
+        f"  curl -s {public_url}/graphql -H 'Authorization: Bearer {first}' \\",
+        "    -H 'Content-Type: application/json' -d '{\"query\": \"{ viewer { name } }\"}'",
+    ]
+    return "\n".join(lines)

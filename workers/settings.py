@@ -1,0 +1,68 @@
+"""arq WorkerSettings: the job functions, the cron schedule and the worker's lifecycle."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from arq import cron
+from tortoise import Tortoise
+
+from server import heartbeat as heartbeats
+from server.config import get_settings
+from server.db import tortoise_config
+from server.queue import redis_settings
+
+JOB_TIMEOUT_SECONDS = 60
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings = get_settings()
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+    ctx["settings"] = settings
+    ctx["worker_name"] = f"{socket.gethostname()}"
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    await Tortoise.close_connections()
+
+
+async def heartbeat(ctx: dict[str, Any]) -> str:
+    """Stamps this worker's heartbeat row; returns the time written."""
+    beat = await heartbeats.beat(ctx["worker_name"])
+    return beat.beat_at.isoformat()
+
+
+FUNCTIONS = [heartbeat]
+CRON_JOBS = [cron(heartbeat, second=0, unique=True, run_at_startup=True)]
+
+
+class WorkerSettings:
+    """Static part of the worker's settings (``arq workers.settings.WorkerSettings``)."""
+
+    functions = FUNCTIONS
+    cron_jobs = CRON_JOBS
+    on_startup = startup
+    on_shutdown = shutdown
+    job_timeout = JOB_TIMEOUT_SECONDS
+    max_tries = 8
+    keep_result = 60
+    redis_settings = redis_settings(get_settings()) if get_settings().redis_url else None
+    queue_name = get_settings().queue_name
+
+
+def worker_settings(**overrides: Any) -> dict[str, Any]:
+    """Keyword arguments for arq's Worker, read from RELAY_* at call time."""
+    settings = get_settings()
+    values = {
+        "functions": FUNCTIONS,
+        "cron_jobs": CRON_JOBS,
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "redis_settings": redis_settings(settings),
+        "queue_name": settings.queue_name,
+        "job_timeout": JOB_TIMEOUT_SECONDS,
+        "max_tries": 8,
+        "keep_result": 60,
+    }
+    return values | overrides
