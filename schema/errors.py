@@ -15,7 +15,7 @@ UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode")
 @strawberry.type(description="An expected failure of a mutation, tied to an input field.")
 class UserError:
     field: list[str] | None = strawberry.field(
-        description="Path of the input field at fault, e.g. [\"input\", \"rows\", \"3\", \"email\"]."
+        description='Path of the input field at fault, e.g. ["input", "rows", "3", "email"].'
     )
     message: str = strawberry.field(description="Human-readable explanation.")
     code: UserErrorCode = strawberry.field(description="Machine-readable code.")  # type: ignore[valid-type]

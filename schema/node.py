@@ -34,8 +34,9 @@ def decode(global_id: str, expected: str | None = None) -> tuple[str, int]:
     except (ValueError, TypeError) as exc:
         raise PublicError(f"{global_id!r} is not a valid ID", "INVALID_ID") from exc
     if gid.type_name not in RESOLVERS or (expected and gid.type_name != expected):
-        raise PublicError(f"{global_id!r} is not an ID of a {expected or 'known type'}",
-                          "INVALID_ID")
+        raise PublicError(
+            f"{global_id!r} is not an ID of a {expected or 'known type'}", "INVALID_ID"
+        )
     return gid.type_name, pk
 
 

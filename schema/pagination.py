@@ -66,8 +66,9 @@ def page(
 ) -> Connection[Any]:
     """Builds a connection from ``first + 1`` fetched items."""
     visible = list(items[:first])
-    edges = [relay.Edge(cursor=to_base64(CURSOR_PREFIX, cursor_of(i)), node=to_node(i))
-             for i in visible]
+    edges = [
+        relay.Edge(cursor=to_base64(CURSOR_PREFIX, cursor_of(i)), node=to_node(i)) for i in visible
+    ]
     return connection(
         edges=edges,
         page_info=relay.PageInfo(
@@ -96,6 +97,4 @@ async def paginate(
     if cursor is not None:
         query = query.filter(id__lt=cursor) if newest_first else query.filter(id__gt=cursor)
     items = await query.order_by("-id" if newest_first else "id").limit(size + 1)
-    return page(
-        connection, items, size, lambda i: i.id, to_node, counted.count, cursor is not None
-    )
+    return page(connection, items, size, lambda i: i.id, to_node, counted.count, cursor is not None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from strawberry.permission import BasePermission
 
@@ -11,7 +11,7 @@ from schema.context import Info
 
 class IsAuthenticated(BasePermission):
     message = "an API key is required"
-    error_extensions = {"code": "UNAUTHENTICATED"}
+    error_extensions: ClassVar[dict[str, str]] = {"code": "UNAUTHENTICATED"}
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return info.context.principal is not None
@@ -19,7 +19,7 @@ class IsAuthenticated(BasePermission):
 
 class IsCompany(BasePermission):
     message = "this field needs a company API key"
-    error_extensions = {"code": "FORBIDDEN"}
+    error_extensions: ClassVar[dict[str, str]] = {"code": "FORBIDDEN"}
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = info.context.principal
@@ -28,7 +28,7 @@ class IsCompany(BasePermission):
 
 class IsOperator(BasePermission):
     message = "this field needs an operator API key"
-    error_extensions = {"code": "FORBIDDEN"}
+    error_extensions: ClassVar[dict[str, str]] = {"code": "FORBIDDEN"}
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = info.context.principal

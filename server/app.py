@@ -28,8 +28,11 @@ class GraphQLApp(GraphQL):
     """Strawberry's ASGI app with the caller resolved before any GraphQL runs."""
 
     def __init__(self, settings: Settings):
-        super().__init__(schema, graphql_ide="graphiql" if settings.is_development else None,
-                         allow_queries_via_get=False)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.is_development else None,
+            allow_queries_via_get=False,
+        )
         self.settings = settings
 
     async def get_context(self, request: Request, response: Response) -> Context:

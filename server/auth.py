@@ -58,14 +58,14 @@ def parse_bearer(header: str | None) -> tuple[str, str]:
 
 
 # Last time this process touched a key's last_used_at: at most one write per key a minute.
-_touched: dict[int, float] = {}
+_touched: dict[str, float] = {}
 
 
-async def _touch(key_id: int) -> None:
+async def _touch(key_id: int, prefix: str) -> None:
     now = time.monotonic()
-    if now - _touched.get(key_id, -TOUCH_INTERVAL_SECONDS) < TOUCH_INTERVAL_SECONDS:
+    if now - _touched.get(prefix, -TOUCH_INTERVAL_SECONDS) < TOUCH_INTERVAL_SECONDS:
         return
-    _touched[key_id] = now
+    _touched[prefix] = now
     await connections.get("default").execute_query(
         "UPDATE api_key SET last_used_at = now() WHERE id = $1 AND "
         "(last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))",
@@ -88,5 +88,5 @@ async def authenticate(header: str | None) -> Principal:
         raise AuthError(401, "UNAUTHENTICATED", "this API key was revoked")
     if key.company is not None and key.company.status != CompanyStatus.ACTIVE:
         raise AuthError(403, "FORBIDDEN", f"company is {key.company.status.value.lower()}")
-    await _touch(key.id)
+    await _touch(key.id, key.prefix)
     return Principal(api_key_id=key.id, company_id=key.company_id)

@@ -17,8 +17,11 @@ from server.config import ConfigError, get_settings
 from server.db import migrate as run_migrations
 from server.db import tortoise_config
 
-app = typer.Typer(help="Career Relay: the partner network that turns rejections into relationships.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Career Relay: the partner network that turns rejections into relationships.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 
 def fail(reason: str) -> None:
@@ -61,8 +64,14 @@ def serve(
     settings = _settings()
     _require("DATABASE_URL", settings.database_url)
     _require("REDIS_URL", settings.redis_url)
-    uvicorn.run("server.app:create_app", factory=True, host=host, port=port,
-                proxy_headers=True, log_level="info")
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        log_level="info",
+    )
 
 
 @app.command()
@@ -108,7 +117,8 @@ def demo() -> None:
 
     settings = _settings()
     keys_file = Path(settings.var_dir) / "demo-keys.json"
-    keys = asyncio.run(_with_db(lambda: demo_data.seed(keys_file)))
+    keys = asyncio.run(_with_db(lambda: demo_data.seed(demo_data.load_keys(keys_file))))
+    demo_data.save_keys(keys_file, keys)
     typer.echo(demo_data.describe(keys, settings.public_url))
 
 

@@ -98,7 +98,11 @@ async def set_status(principal: Principal, company_id: int, status: CompanyStatu
         company.status = status
         await company.save(update_fields=["status"])
         await audit.record(
-            principal, "company.set_status", "Company", company.id,
-            previous=previous.value, status=status.value,
+            principal,
+            "company.set_status",
+            "Company",
+            company.id,
+            previous=previous.value,
+            status=status.value,
         )
     return company

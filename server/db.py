@@ -6,7 +6,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as tortoise_migrate
 

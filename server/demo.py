@@ -23,18 +23,16 @@ class DemoKeys:
     companies: dict[str, str]
 
 
-async def seed(keys_file: Path) -> DemoKeys:
-    """Creates the operator key and demo companies unless ``keys_file`` says they exist.
+async def seed(stored: DemoKeys | None) -> DemoKeys:
+    """Creates the operator key and demo companies unless ``stored`` keys still work.
 
-    The raw keys are kept in ``keys_file`` (development data under ./var) because only their
-    hashes are in the database.
+    The raw keys live in a development file under ./var (the database holds only hashes);
+    the caller reads and writes it.
     """
-    if keys_file.exists():
-        stored = json.loads(keys_file.read_text())
-        if await Company.filter(slug__in=list(stored["companies"])).count() == len(
-            stored["companies"]
-        ):
-            return DemoKeys(stored["operator"], stored["companies"])
+    if stored and await Company.filter(slug__in=list(stored.companies)).count() == len(
+        stored.companies
+    ):
+        return stored
     operator_key = await api_keys.create_operator_key("demo operator")
     company_keys = {}
     for name, slug, locale, email in DEMO_COMPANIES:
@@ -45,12 +43,21 @@ async def seed(keys_file: Path) -> DemoKeys:
             )
             company_keys[slug] = created.raw_key
         else:
-            key, raw = await api_keys.create(OPERATOR, "demo", existing.id)
-            company_keys[slug] = raw
-    keys_file.parent.mkdir(parents=True, exist_ok=True)
-    keys_file.write_text(json.dumps({"operator": operator_key, "companies": company_keys}))
-    keys_file.chmod(0o600)
+            company_keys[slug] = (await api_keys.create(OPERATOR, "demo", existing.id))[1]
     return DemoKeys(operator_key, company_keys)
+
+
+def load_keys(keys_file: Path) -> DemoKeys | None:
+    if not keys_file.exists():
+        return None
+    stored = json.loads(keys_file.read_text())
+    return DemoKeys(stored["operator"], stored["companies"])
+
+
+def save_keys(keys_file: Path, keys: DemoKeys) -> None:
+    keys_file.parent.mkdir(parents=True, exist_ok=True)
+    keys_file.write_text(json.dumps({"operator": keys.operator, "companies": keys.companies}))
+    keys_file.chmod(0o600)
 
 
 def describe(keys: DemoKeys, public_url: str) -> str:

@@ -284,10 +284,8 @@ class Application(Model):
     source = fields.CharEnumField(
         ApplicationSource, max_length=16, default=ApplicationSource.DIRECT
     )
-    rejection_reason: fields.ForeignKeyNullableRelation[RejectionReason] = (
-        fields.ForeignKeyField(
-            "models.RejectionReason", related_name=False, null=True, on_delete=fields.SET_NULL
-        )
+    rejection_reason: fields.ForeignKeyNullableRelation[RejectionReason] = fields.ForeignKeyField(
+        "models.RejectionReason", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     rejection_note = fields.TextField(default="")
     evaluation = fields.SmallIntField(null=True)
@@ -371,7 +369,9 @@ class Referral(Model):
         "models.Candidate", related_name="referrals", null=True, on_delete=fields.SET_NULL
     )
     settlement: fields.ForeignKeyNullableRelation[CreditEntry] = fields.ForeignKeyField(
-        "models.CreditEntry", related_name="settled_referrals", null=True,
+        "models.CreditEntry",
+        related_name="settled_referrals",
+        null=True,
         on_delete=fields.RESTRICT,
     )
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -22,9 +22,7 @@ def redis_settings(settings: Settings) -> RedisSettings:
 def make_pool(settings: Settings) -> ArqRedis:
     """An arq client that connects lazily, so the server starts even while Redis is down."""
     assert settings.redis_url, "RELAY_REDIS_URL is not set"
-    pool = ConnectionPool.from_url(
-        settings.redis_url, socket_connect_timeout=2, socket_timeout=5
-    )
+    pool = ConnectionPool.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
     return ArqRedis(connection_pool=pool, default_queue_name=settings.queue_name)
 
 

@@ -18,13 +18,17 @@ JOB_TIMEOUT_SECONDS = 60
 
 async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
-    await Tortoise.init(config=tortoise_config(settings.database_url))
+    # A worker embedded in a process that already set up the ORM (tests, `relay up`) shares it.
+    ctx["owns_orm"] = not Tortoise._inited
+    if ctx["owns_orm"]:
+        await Tortoise.init(config=tortoise_config(settings.database_url))
     ctx["settings"] = settings
     ctx["worker_name"] = f"{socket.gethostname()}"
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    await Tortoise.close_connections()
+    if ctx.get("owns_orm"):
+        await Tortoise.close_connections()
 
 
 async def heartbeat(ctx: dict[str, Any]) -> str:

@@ -1,0 +1,76 @@
+"""Shared fixtures: one migrated database per run (tables emptied between tests), a unique
+arq queue per run on real Redis, the app with its lifespan, and GraphQL helpers."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+from tests.fixtures import services
+
+# Settings are read once per process: point them at this run's services before any import.
+_SERVER_URL = services.database_server_url()
+os.environ["RELAY_ENV"] = "test"
+os.environ["RELAY_DATABASE_URL"] = services.run_database_url(_SERVER_URL)
+os.environ["RELAY_REDIS_URL"] = services.redis_url()
+os.environ["RELAY_QUEUE_NAME"] = f"relay:test:{uuid.uuid4().hex[:8]}"
+os.environ.setdefault("RELAY_PUBLIC_URL", "http://relay.test")
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+import pytest_asyncio  # noqa: E402
+from tortoise import connections  # noqa: E402
+
+from server.config import get_settings  # noqa: E402
+from server.db import drop_database, migrate  # noqa: E402
+
+pytest_plugins = ["tests.fixtures.graphql"]
+
+
+@pytest.fixture(scope="session")
+def settings():
+    return get_settings()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def app(settings):
+    """The application with its lifespan entered (Tortoise and the arq client ready)."""
+    from server.app import create_app
+
+    await migrate(settings.database_url)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+    await drop_database(settings.database_url)
+    services.stop_all()
+
+
+TABLES_KEPT = {"tortoise_migrations"}
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def clean_database(app):
+    """Every test starts from empty tables."""
+    yield
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+    )
+    tables = ", ".join(f'"{r["tablename"]}"' for r in rows if r["tablename"] not in TABLES_KEPT)
+    await conn.execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest_asyncio.fixture
+async def client(app):
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://relay.test") as http:
+        yield http
+
+
+@pytest_asyncio.fixture
+async def redis(app):
+    """The app's arq client; this run's queue is emptied after each test."""
+    yield app.state.redis
+    keys = await app.state.redis.keys("arq:*")
+    queue = get_settings().queue_name
+    await app.state.redis.delete(queue, *keys)

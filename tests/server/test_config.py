@@ -1,0 +1,41 @@
+"""Settings safety."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.config import ConfigError, Environment, Settings
+
+
+def test_production_refuses_the_default_secret_key():
+    settings = Settings(
+        env=Environment.PRODUCTION,
+        database_url="postgres://x/y",
+        redis_url="redis://x",
+        smtp_url="smtp://x",
+    )
+
+    with pytest.raises(ConfigError, match="RELAY_SECRET_KEY"):
+        settings.check()
+
+
+def test_production_accepts_a_real_secret():
+    settings = Settings(
+        env=Environment.PRODUCTION,
+        secret_key="k" * 40,
+        database_url="postgres://x/y",
+        redis_url="redis://x",
+        smtp_url="smtp://x",
+    )
+
+    settings.check()
+
+
+def test_settings_come_from_relay_environment_variables(monkeypatch):
+    monkeypatch.setenv("RELAY_PUBLIC_URL", "https://relay.example.jp/")
+    monkeypatch.setenv("RELAY_ENV", "production")
+
+    settings = Settings()
+
+    assert settings.public_url == "https://relay.example.jp"
+    assert settings.env is Environment.PRODUCTION
