@@ -1,0 +1,420 @@
+"""Applications: created by hand or imported from an ATS (upsert), and their status history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from arq.connections import ArqRedis
+from tortoise.transactions import in_transaction
+
+from server import applicants, openings, rejection_reasons, rejections, tags
+from server.errors import DomainError, ErrorCode, FieldError, NotFound
+from server.models import (
+    Applicant,
+    Application,
+    ApplicationEvent,
+    ApplicationSource,
+    ApplicationStatus,
+    Company,
+    Opening,
+)
+from server.principal import Principal
+from server.text import fold, normalize
+
+MAX_IMPORT_ROWS = 10_000
+OLD_REJECTION = timedelta(days=30)
+
+
+def scoped(principal: Principal):
+    """The caller's applications only."""
+    return Application.filter(company_id=principal.require_company())
+
+
+async def get(principal: Principal, application_id: int) -> Application:
+    application = await scoped(principal).get_or_none(id=application_id)
+    if application is None:
+        raise NotFound("application", ["applicationId"])
+    return application
+
+
+async def history(principal: Principal, application_id: int) -> list[ApplicationEvent]:
+    """Status changes of one application, oldest first."""
+    application = await get(principal, application_id)
+    return await ApplicationEvent.filter(application_id=application.id).order_by("at", "id")
+
+
+async def _tag_ids(texts: list[str], cache: dict[str, list[int]]) -> list[int]:
+    """Tag ids for free texts; each distinct text is resolved once per call site's cache."""
+    ids: list[int] = []
+    for text in texts:
+        key = fold(text)
+        if key not in cache:
+            cache[key] = [t.id for t in await tags.resolve([text])]
+        ids += [i for i in cache[key] if i not in ids]
+    return ids
+
+
+async def create(
+    principal: Principal,
+    opening_id: int,
+    *,
+    name: str,
+    email: str,
+    external_id: str | None = None,
+    tag_texts: list[str] | None = None,
+    status: ApplicationStatus = ApplicationStatus.APPLIED,
+    applied_at: datetime | None = None,
+) -> Application:
+    """Records an application by hand (the applicant is upserted on its external id)."""
+    company_id = principal.require_company()
+    errors = applicants.check(normalize(name), normalize(email), external_id, [])
+    if status == ApplicationStatus.REJECTED:
+        errors.append(FieldError(ErrorCode.INVALID, "use rejectApplication to reject", ["status"]))
+    if errors:
+        raise DomainError.many(errors)
+    opening = await openings.get(principal, opening_id)
+    name, email, email_normalized = applicants.clean(name, email)
+    tag_ids = await _tag_ids(tag_texts or [], {})
+    now = datetime.now(UTC)
+    async with in_transaction():
+        company = await Company.get(id=company_id)
+        applicant = await _upsert_applicant(
+            company, external_id, name, email, email_normalized, tag_ids
+        )
+        if await Application.exists(
+            applicant_id=applicant.id, opening_id=opening.id, source=ApplicationSource.DIRECT
+        ):
+            raise DomainError(
+                ErrorCode.ALREADY_EXISTS,
+                "this person already applied to this opening",
+                ["openingId"],
+            )
+        application = await Application.create(
+            company_id=company_id,
+            applicant_id=applicant.id,
+            opening_id=opening.id,
+            status=status,
+            applied_at=applied_at or now,
+        )
+        await ApplicationEvent.create(
+            company_id=company_id, application_id=application.id, status=status, at=now
+        )
+    return application
+
+
+async def _upsert_applicant(
+    company: Company,
+    external_id: str | None,
+    name: str,
+    email: str,
+    email_normalized: str,
+    tag_ids: list[int],
+) -> Applicant:
+    applicant = None
+    if external_id is not None:
+        applicant = await Applicant.get_or_none(company_id=company.id, external_id=external_id)
+    if applicant is None:
+        return await Applicant.create(
+            company_id=company.id,
+            external_id=external_id,
+            name=name,
+            email=email,
+            email_normalized=email_normalized,
+            tag_ids=tag_ids,
+            locale=company.locale,
+        )
+    applicant.name, applicant.email, applicant.email_normalized = name, email, email_normalized
+    applicant.tag_ids = tag_ids or applicant.tag_ids
+    await applicant.save()
+    return applicant
+
+
+async def set_status(
+    principal: Principal, application_id: int, status: ApplicationStatus
+) -> Application:
+    """Moves an application along (review, offer, hire, decline); rejecting has its own path."""
+    if status == ApplicationStatus.REJECTED:
+        raise DomainError(ErrorCode.INVALID, "use rejectApplication to reject", ["status"])
+    async with in_transaction():
+        application = await scoped(principal).select_for_update().get_or_none(id=application_id)
+        if application is None:
+            raise NotFound("application", ["applicationId"])
+        if application.status != status:
+            now = datetime.now(UTC)
+            application.status = status
+            if status in (ApplicationStatus.HIRED, ApplicationStatus.DECLINED):
+                application.decided_at = now
+            await application.save()
+            await ApplicationEvent.create(
+                company_id=application.company_id,
+                application_id=application.id,
+                status=status,
+                at=now,
+            )
+    return application
+
+
+# --- import -----------------------------------------------------------------------------
+
+
+@dataclass
+class ImportRow:
+    external_id: str
+    name: str
+    email: str
+    opening_id: int | None = None
+    opening_title: str | None = None
+    status: ApplicationStatus = ApplicationStatus.APPLIED
+    tags: list[str] = field(default_factory=list)
+    applied_at: datetime | None = None
+    decided_at: datetime | None = None
+    rejection_reason: str | None = None
+    evaluation: int | None = None
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[FieldError] = field(default_factory=list)
+    rejections: list[rejections.Rejection] = field(default_factory=list)
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({tuple(e.field[:2]) for e in self.errors})
+
+
+def _row_errors(index: int, row: ImportRow) -> list[FieldError]:
+    prefix = ["rows", str(index)]
+    errors = applicants.check(normalize(row.name), normalize(row.email), row.external_id, prefix)
+    if not (row.external_id or "").strip():
+        errors.append(
+            FieldError(ErrorCode.REQUIRED, "externalId is required", [*prefix, "externalId"])
+        )
+    if row.opening_id is None and not (row.opening_title or "").strip():
+        errors.append(
+            FieldError(
+                ErrorCode.REQUIRED, "openingId or openingTitle is required", [*prefix, "openingId"]
+            )
+        )
+    if len(row.tags) > 100:
+        errors.append(FieldError(ErrorCode.TOO_LONG, "at most 100 tags", [*prefix, "tags"]))
+    errors += rejections.check_evaluation(row.evaluation, prefix)
+    return errors
+
+
+def _find_opening(row: ImportRow, by_id: dict[int, Opening], by_title: dict[str, Opening]):
+    if row.opening_id is not None:
+        return by_id.get(row.opening_id)
+    return by_title.get(fold(row.opening_title or ""))
+
+
+async def import_rows(
+    principal: Principal,
+    rows: list[ImportRow],
+    *,
+    send_old_mails: bool = False,
+    redis: ArqRedis | None = None,
+) -> ImportResult:
+    """Upserts applicants and applications from ATS rows; bad rows never block good ones.
+
+    Re-running the same rows changes nothing and sends nothing. Rejected rows create
+    referrals; their mails go out unless decided more than 30 days ago (``send_old_mails``
+    overrides).
+    """
+    company_id = principal.require_company()
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise DomainError(
+            ErrorCode.TOO_LONG, f"at most {MAX_IMPORT_ROWS} rows per import", ["rows"]
+        )
+    result = ImportResult()
+    company = await Company.get(id=company_id)
+    all_openings = await Opening.filter(company_id=company_id)
+    by_id = {o.id: o for o in all_openings}
+    by_title = {fold(o.title): o for o in all_openings}
+    good: list[tuple[int, ImportRow, Opening]] = []
+    seen_ids: set[str] = set()
+    for index, row in enumerate(rows):
+        errors = _row_errors(index, row)
+        opening = _find_opening(row, by_id, by_title)
+        if not errors and opening is None:
+            errors.append(
+                FieldError(
+                    ErrorCode.NOT_FOUND, "opening not found", ["rows", str(index), "openingId"]
+                )
+            )
+        key = f"{row.external_id}\x00{opening.id if opening else ''}"
+        if not errors and key in seen_ids:
+            errors.append(
+                FieldError(
+                    ErrorCode.ALREADY_EXISTS,
+                    "duplicate of an earlier row",
+                    ["rows", str(index), "externalId"],
+                )
+            )
+        if errors:
+            result.errors += errors
+            continue
+        seen_ids.add(key)
+        good.append((index, row, opening))
+    if good:
+        await _import_good_rows(company, good, result, send_old_mails)
+    if redis is not None:
+        await rejections.enqueue_due(redis, result.rejections)
+    return result
+
+
+async def _import_good_rows(
+    company: Company,
+    good: list[tuple[int, ImportRow, Opening]],
+    result: ImportResult,
+    send_old_mails: bool,
+) -> None:
+    now = datetime.now(UTC)
+    tag_cache: dict[str, list[int]] = {}
+    row_tags = [await _tag_ids(row.tags, tag_cache) for _, row, _ in good]
+    default_reason, _ = await rejection_reasons.find(company.id, None)
+    reasons: dict[str, tuple] = {}
+    async with in_transaction():
+        people = await _upsert_applicants(company, good, row_tags)
+        existing = {
+            (a.applicant_id, a.opening_id): a
+            for a in await Application.select_for_update().filter(
+                company_id=company.id,
+                applicant_id__in=[p.id for p in people.values()],
+                source=ApplicationSource.DIRECT,
+            )
+        }
+        for index, row, opening in good:
+            applicant = people[row.external_id]
+            application = existing.get((applicant.id, opening.id))
+            if (
+                application is not None
+                and application.status == ApplicationStatus.HIRED
+                and row.status == ApplicationStatus.REJECTED
+            ):
+                result.errors.append(
+                    FieldError(
+                        ErrorCode.WRONG_STATE,
+                        "a hired application cannot be rejected",
+                        ["rows", str(index), "status"],
+                    )
+                )
+                continue
+            changed = await _apply_row(company, applicant, opening, row, application, now)
+            if changed is None:
+                result.unchanged += 1
+                continue
+            application, was_new = changed
+            result.created += was_new
+            result.updated += not was_new
+            if row.status == ApplicationStatus.REJECTED:
+                reason = default_reason
+                note = ""
+                if row.rejection_reason:
+                    if row.rejection_reason not in reasons:
+                        reasons[row.rejection_reason] = await rejection_reasons.find(
+                            company.id, row.rejection_reason
+                        )
+                    reason, note = reasons[row.rejection_reason]
+                decided = row.decided_at or now
+                old = now - decided > OLD_REJECTION
+                result.rejections.append(
+                    await rejections.apply(
+                        company,
+                        application,
+                        applicant,
+                        opening,
+                        rejections.Decision(reason, note, row.evaluation),
+                        now=now,
+                        mail_allowed=send_old_mails or not old,
+                    )
+                )
+
+
+async def _upsert_applicants(
+    company: Company, good: list[tuple[int, ImportRow, Opening]], row_tags: list[list[int]]
+) -> dict[str, Applicant]:
+    """One query to read, bulk writes for new and changed applicants."""
+    wanted: dict[str, tuple[str, str, str, list[int]]] = {}
+    for (_, row, _), tag_ids in zip(good, row_tags, strict=True):
+        wanted[row.external_id] = (*applicants.clean(row.name, row.email), tag_ids)
+    found = {
+        a.external_id: a
+        for a in await Applicant.filter(company_id=company.id, external_id__in=list(wanted))
+    }
+    new, changed = [], []
+    for external_id, (name, email, email_normalized, tag_ids) in wanted.items():
+        current = found.get(external_id)
+        if current is None:
+            new.append(
+                Applicant(
+                    company_id=company.id,
+                    external_id=external_id,
+                    name=name,
+                    email=email,
+                    email_normalized=email_normalized,
+                    tag_ids=tag_ids,
+                    locale=company.locale,
+                )
+            )
+        elif (current.name, current.email, current.tag_ids) != (name, email, tag_ids):
+            current.name, current.email = name, email
+            current.email_normalized, current.tag_ids = email_normalized, tag_ids
+            changed.append(current)
+    if new:
+        await Applicant.bulk_create(new, batch_size=1000)
+        found |= {
+            a.external_id: a
+            for a in await Applicant.filter(
+                company_id=company.id, external_id__in=[a.external_id for a in new]
+            )
+        }
+    if changed:
+        await Applicant.bulk_update(
+            changed, fields=["name", "email", "email_normalized", "tag_ids"], batch_size=1000
+        )
+    return found
+
+
+async def _apply_row(
+    company: Company,
+    applicant: Applicant,
+    opening: Opening,
+    row: ImportRow,
+    application: Application | None,
+    now: datetime,
+) -> tuple[Application, bool] | None:
+    """Creates or moves one application; None when the row changes nothing."""
+    status = row.status
+    if application is None:
+        application = await Application.create(
+            company_id=company.id,
+            applicant_id=applicant.id,
+            opening_id=opening.id,
+            status=ApplicationStatus.APPLIED if status == ApplicationStatus.REJECTED else status,
+            applied_at=row.applied_at or now,
+            decided_at=row.decided_at,
+        )
+        await ApplicationEvent.create(
+            company_id=company.id,
+            application_id=application.id,
+            status=application.status,
+            at=row.applied_at or now,
+        )
+        return application, True
+    if application.status == status:
+        return None
+    if status != ApplicationStatus.REJECTED:
+        application.status = status
+        application.decided_at = row.decided_at or application.decided_at
+        await application.save()
+        await ApplicationEvent.create(
+            company_id=company.id,
+            application_id=application.id,
+            status=status,
+            at=row.decided_at or now,
+        )
+    return application, False

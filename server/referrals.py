@@ -1,0 +1,76 @@
+"""Referrals: the personal link a rejection mail carries, and what became of it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tortoise import connections
+from tortoise.expressions import F
+
+from server import tokens
+from server.models import Referral, ReferralSource, ReferralStatus
+from server.principal import Principal
+
+LINK_LIFETIME = timedelta(days=180)
+# Statuses a click may still move forward to CLICKED.
+BEFORE_CLICK = (ReferralStatus.PENDING, ReferralStatus.MAILED)
+OPEN_STATUSES = (ReferralStatus.PENDING, ReferralStatus.MAILED, ReferralStatus.CLICKED)
+
+
+def scoped(principal: Principal):
+    """The caller's referrals only."""
+    return Referral.filter(company_id=principal.require_company())
+
+
+async def create_for_mail(
+    company_id: int, application_id: int, email_normalized: str
+) -> tuple[Referral, str]:
+    """A referral with a fresh token (only its hash stored); returns it and the raw token."""
+    raw = tokens.new_token()
+    referral = await Referral.create(
+        company_id=company_id,
+        application_id=application_id,
+        source=ReferralSource.MAIL,
+        email_normalized=email_normalized,
+        token_hash=tokens.hash_token(raw),
+        expires_at=datetime.now(UTC) + LINK_LIFETIME,
+    )
+    return referral, raw
+
+
+async def by_token(raw: str) -> Referral | None:
+    """The live referral a link token belongs to (None when unknown or expired)."""
+    referral = await Referral.get_or_none(token_hash=tokens.hash_token(raw))
+    if referral is None or referral.expires_at <= datetime.now(UTC):
+        return None
+    return referral
+
+
+async def record_click(raw: str) -> Referral | None:
+    """Counts a click on ``/r/{token}``: first click time once, later ones only counted.
+
+    A GET must never consume the token (mail scanners prefetch links), so this only counts.
+    """
+    referral = await by_token(raw)
+    if referral is None:
+        return None
+    now = datetime.now(UTC)
+    await Referral.filter(id=referral.id).update(click_count=F("click_count") + 1)
+    await Referral.filter(id=referral.id, first_clicked_at__isnull=True).update(
+        first_clicked_at=now
+    )
+    await Referral.filter(id=referral.id, status__in=BEFORE_CLICK).update(
+        status=ReferralStatus.CLICKED
+    )
+    await referral.refresh_from_db()
+    return referral
+
+
+async def counts_by_status(company_id: int) -> dict[ReferralStatus, int]:
+    """How many of the company's referrals are in each status (every status listed)."""
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT status, count(*) AS n FROM referral WHERE company_id = $1 GROUP BY status",
+        [company_id],
+    )
+    found = {ReferralStatus(r["status"]): r["n"] for r in rows}
+    return {status: found.get(status, 0) for status in ReferralStatus}

@@ -1,0 +1,297 @@
+"""Rejecting an application: status, referral and rejection mail in one transaction
+(transactional outbox), then the send job after the commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from arq.connections import ArqRedis
+from tortoise.transactions import in_transaction
+
+from server import mail, referrals, rejection_reasons, templates
+from server.config import get_settings
+from server.errors import DomainError, ErrorCode, FieldError, NotFound
+from server.models import (
+    Applicant,
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Company,
+    MailKind,
+    MailMessage,
+    MailStatus,
+    Opening,
+    Referral,
+    ReferralStatus,
+    RejectionReason,
+)
+from server.principal import Principal
+
+HOLDING_OFFER = (ApplicationStatus.OFFERED, ApplicationStatus.HIRED)
+MAX_NOTE = 2000
+
+
+@dataclass
+class Rejection:
+    application: Application
+    referral: Referral | None
+    mail: MailMessage | None
+
+
+@dataclass
+class Decision:
+    """What the company decided about one rejected application."""
+
+    reason: RejectionReason
+    note: str = ""
+    evaluation: int | None = None
+    silver_medalist: bool = False
+    send_mail: bool = True
+    send_at: datetime | None = None
+
+
+def check_evaluation(evaluation: int | None, prefix: list[str]) -> list[FieldError]:
+    if evaluation is not None and not 1 <= evaluation <= 5:
+        return [FieldError(ErrorCode.INVALID, "evaluation is 1 to 5", [*prefix, "evaluation"])]
+    return []
+
+
+async def _holds_offer(company_id: int, email_normalized: str) -> bool:
+    return await Application.filter(
+        company_id=company_id,
+        applicant__email_normalized=email_normalized,
+        status__in=HOLDING_OFFER,
+    ).exists()
+
+
+def _dedupe_key(company: Company, email_normalized: str, send_after: datetime) -> str:
+    """One rejection mail per person per company per (company-local) day."""
+    day = send_after.astimezone(ZoneInfo(company.timezone)).date().isoformat()
+    return f"rejection:{company.id}:{email_normalized}:{day}"
+
+
+async def _existing_mail(dedupe_key: str) -> MailMessage | None:
+    return await MailMessage.get_or_none(dedupe_key=dedupe_key)
+
+
+async def _queue_rejection_mail(
+    company: Company,
+    applicant: Applicant,
+    opening: Opening,
+    application: Application,
+    decision: Decision,
+    now: datetime,
+) -> tuple[Referral | None, MailMessage | None]:
+    send_after = max(now + timedelta(minutes=company.undo_window_minutes), decision.send_at or now)
+    key = _dedupe_key(company, applicant.email_normalized, send_after)
+    existing = await _existing_mail(key)
+    if existing is not None:
+        referral = (
+            await Referral.get_or_none(id=existing.referral_id) if existing.referral_id else None
+        )
+        return referral, existing
+    invitation = decision.reason.offers_invitation
+    referral, registration_url = None, ""
+    if invitation:
+        referral, raw = await referrals.create_for_mail(
+            company.id, application.id, applicant.email_normalized
+        )
+        registration_url = f"{get_settings().public_url}/r/{raw}"
+    unsubscribe = await mail.unsubscribe_url(applicant.email_normalized)
+    rendered = templates.render(
+        templates.source_for(company.rejection_templates, applicant.locale, invitation=invitation),
+        {
+            "candidate_name": applicant.name,
+            "company_name": company.name,
+            "opening_title": opening.title,
+            "registration_url": registration_url,
+            "unsubscribe_url": unsubscribe,
+        },
+    )
+    message, created = await mail.queue_mail(
+        kind=MailKind.REJECTION,
+        recipient=applicant.email,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        locale=applicant.locale,
+        dedupe_key=key,
+        unsubscribe=unsubscribe,
+        company_id=company.id,
+        referral_id=referral.id if referral else None,
+        send_after=send_after,
+    )
+    if not created:  # a concurrent rejection of the same person won the day's mail
+        if referral is not None:
+            await referral.delete()
+        referral = (
+            await Referral.get_or_none(id=message.referral_id) if message.referral_id else None
+        )
+    return referral, message
+
+
+async def apply(
+    company: Company,
+    application: Application,
+    applicant: Applicant,
+    opening: Opening,
+    decision: Decision,
+    *,
+    now: datetime | None = None,
+    mail_allowed: bool = True,
+) -> Rejection:
+    """Rejects a locked application inside the caller's transaction.
+
+    ``mail_allowed`` false creates the referral without a mail (old imported rejections).
+    """
+    now = now or datetime.now(UTC)
+    application.status = ApplicationStatus.REJECTED
+    application.rejection_reason_id = decision.reason.id
+    application.rejection_note = decision.note
+    application.evaluation = decision.evaluation
+    application.silver_medalist = decision.silver_medalist
+    application.decided_at = application.decided_at or now
+    await application.save()
+    await ApplicationEvent.create(
+        company_id=company.id,
+        application_id=application.id,
+        status=ApplicationStatus.REJECTED,
+        at=now,
+    )
+    if not decision.send_mail or await _holds_offer(company.id, applicant.email_normalized):
+        return Rejection(application, None, None)
+    if not mail_allowed:
+        if not decision.reason.offers_invitation:
+            return Rejection(application, None, None)
+        referral, _ = await referrals.create_for_mail(
+            company.id, application.id, applicant.email_normalized
+        )
+        return Rejection(application, referral, None)
+    referral, message = await _queue_rejection_mail(
+        company, applicant, opening, application, decision, now
+    )
+    return Rejection(application, referral, message)
+
+
+async def _existing_rejection(application: Application) -> Rejection:
+    referral = await Referral.filter(application_id=application.id).order_by("id").first()
+    message = None
+    if referral is not None:
+        message = await MailMessage.filter(referral_id=referral.id).first()
+    return Rejection(application, referral, message)
+
+
+async def reject(
+    principal: Principal,
+    application_id: int,
+    *,
+    reason: str | None = None,
+    evaluation: int | None = None,
+    silver_medalist: bool = False,
+    send_mail: bool = True,
+    send_at: datetime | None = None,
+    redis: ArqRedis | None = None,
+) -> Rejection:
+    """Rejects an application; the rejection mail goes out after the undo window.
+
+    Rejecting an already rejected application returns what the first rejection made.
+
+    Raises:
+        DomainError: NOT_FOUND (another company's application reads as not found),
+            WRONG_STATE for a hired application, INVALID evaluation.
+    """
+    company_id = principal.require_company()
+    errors = check_evaluation(evaluation, [])
+    if reason and len(reason) > MAX_NOTE:
+        errors.append(
+            FieldError(ErrorCode.TOO_LONG, f"reason is at most {MAX_NOTE} characters", ["reason"])
+        )
+    if errors:
+        raise DomainError.many(errors)
+    catalogue_reason, note = await rejection_reasons.find(company_id, reason)
+    async with in_transaction():
+        application = await Application.select_for_update().get_or_none(
+            id=application_id, company_id=company_id
+        )
+        if application is None:
+            raise NotFound("application", ["applicationId"])
+        if application.status == ApplicationStatus.REJECTED:
+            return await _existing_rejection(application)
+        if application.status == ApplicationStatus.HIRED:
+            raise DomainError(
+                ErrorCode.WRONG_STATE, "a hired application cannot be rejected", ["applicationId"]
+            )
+        company = await Company.get(id=company_id)
+        applicant = await Applicant.get(id=application.applicant_id)
+        opening = await Opening.get(id=application.opening_id)
+        decision = Decision(catalogue_reason, note, evaluation, silver_medalist, send_mail, send_at)
+        result = await apply(company, application, applicant, opening, decision)
+    if redis is not None:
+        await enqueue_due(redis, [result])
+    return result
+
+
+async def enqueue_due(redis: ArqRedis, results: list[Rejection]) -> None:
+    """After the commit: queues the mails due now; later ones are the sweeper's."""
+    now = datetime.now(UTC)
+    due = [
+        r.mail.id
+        for r in results
+        if r.mail is not None and r.mail.status == MailStatus.PENDING and r.mail.send_after <= now
+    ]
+    if due:
+        await mail.enqueue_send(redis, due)
+
+
+async def unreject(principal: Principal, application_id: int) -> Application:
+    """Takes a rejection back while its mail is still waiting out the undo window.
+
+    Raises:
+        DomainError: WRONG_STATE when the application is not rejected or its mail has gone.
+    """
+    company_id = principal.require_company()
+    async with in_transaction():
+        application = await Application.select_for_update().get_or_none(
+            id=application_id, company_id=company_id
+        )
+        if application is None:
+            raise NotFound("application", ["applicationId"])
+        if application.status != ApplicationStatus.REJECTED:
+            raise DomainError(
+                ErrorCode.WRONG_STATE, "the application is not rejected", ["applicationId"]
+            )
+        referral = await Referral.filter(application_id=application.id).order_by("id").first()
+        message = await MailMessage.filter(referral_id=referral.id).first() if referral else None
+        if message is not None:
+            # Atomic against the sender's claim: only a still-pending, not yet due mail cancels.
+            cancelled = await MailMessage.filter(
+                id=message.id, status=MailStatus.PENDING, send_after__gt=datetime.now(UTC)
+            ).update(status=MailStatus.CANCELLED)
+            if not cancelled:
+                raise DomainError(
+                    ErrorCode.WRONG_STATE,
+                    "the rejection mail has already been sent",
+                    ["applicationId"],
+                )
+        if referral is not None:
+            referral.status, referral.closed_at = ReferralStatus.CANCELLED, datetime.now(UTC)
+            await referral.save(update_fields=["status", "closed_at"])
+        previous = (
+            await ApplicationEvent.filter(
+                application_id=application.id, status__not=ApplicationStatus.REJECTED
+            )
+            .order_by("-at", "-id")
+            .first()
+        )
+        application.status = previous.status if previous else ApplicationStatus.IN_REVIEW
+        application.decided_at = None
+        await application.save(update_fields=["status", "decided_at", "updated_at"])
+        await ApplicationEvent.create(
+            company_id=company_id,
+            application_id=application.id,
+            status=application.status,
+            at=datetime.now(UTC),
+        )
+    return application
