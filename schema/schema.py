@@ -9,11 +9,16 @@ from strawberry.tools import merge_types
 
 from schema import node
 from schema.api_keys.mutations import ApiKeyMutations
+from schema.applications.mutations import ApplicationMutations
+from schema.applications.queries import ApplicationQueries
 from schema.companies.mutations import CompanyMutations
 from schema.companies.queries import CompanyQueries, OperatorQuery
 from schema.context import Info
 from schema.errors import should_mask_error
+from schema.openings.mutations import OpeningMutations
+from schema.openings.queries import OpeningQueries
 from schema.permissions import IsAuthenticated
+from schema.tags.queries import TagQueries
 from server.config import get_settings
 
 
@@ -32,8 +37,12 @@ class RootQuery:
         return OperatorQuery() if principal is not None and principal.is_operator else None
 
 
-Query = merge_types("Query", (RootQuery, CompanyQueries))
-Mutation = merge_types("Mutation", (CompanyMutations, ApiKeyMutations))
+Query = merge_types(
+    "Query", (RootQuery, CompanyQueries, TagQueries, OpeningQueries, ApplicationQueries)
+)
+Mutation = merge_types(
+    "Mutation", (CompanyMutations, ApiKeyMutations, OpeningMutations, ApplicationMutations)
+)
 
 
 def build_schema() -> strawberry.Schema:

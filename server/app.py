@@ -104,10 +104,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/graphql", GraphQLEndpoint(settings), methods=["GET", "POST"]),
     ]
     routes += _web_routes(settings)
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=_web_middleware())
 
 
 def _web_routes(settings: Settings) -> list:
     from web.routes import routes  # web/ is an adapter; only the app assembles it
 
     return routes(settings)
+
+
+def _web_middleware() -> list:
+    from web.security import middleware  # security headers on every response
+
+    return middleware()

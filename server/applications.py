@@ -18,6 +18,7 @@ from server.models import (
     ApplicationStatus,
     Company,
     Opening,
+    Tag,
 )
 from server.principal import Principal
 from server.text import fold, normalize
@@ -44,15 +45,12 @@ async def history(principal: Principal, application_id: int) -> list[Application
     return await ApplicationEvent.filter(application_id=application.id).order_by("at", "id")
 
 
-async def _tag_ids(texts: list[str], cache: dict[str, list[int]]) -> list[int]:
-    """Tag ids for free texts; each distinct text is resolved once per call site's cache."""
-    ids: list[int] = []
-    for text in texts:
-        key = fold(text)
-        if key not in cache:
-            cache[key] = [t.id for t in await tags.resolve([text])]
-        ids += [i for i in cache[key] if i not in ids]
-    return ids
+async def _tag_ids(texts: list[str], resolved: dict[str, Tag] | None = None) -> list[int]:
+    """Tag ids of free texts, from a batch resolved beforehand (or resolved now)."""
+    if resolved is None:
+        resolved = await tags.resolve_each(texts)
+    ids = [resolved[k].id for k in map(tags.normalize_tag_text, texts) if k in resolved]
+    return list(dict.fromkeys(ids))
 
 
 async def create(
@@ -75,7 +73,7 @@ async def create(
         raise DomainError.many(errors)
     opening = await openings.get(principal, opening_id)
     name, email, email_normalized = applicants.clean(name, email)
-    tag_ids = await _tag_ids(tag_texts or [], {})
+    tag_ids = await _tag_ids(tag_texts or [])
     now = datetime.now(UTC)
     async with in_transaction():
         company = await Company.get(id=company_id)
@@ -273,8 +271,8 @@ async def _import_good_rows(
     send_old_mails: bool,
 ) -> None:
     now = datetime.now(UTC)
-    tag_cache: dict[str, list[int]] = {}
-    row_tags = [await _tag_ids(row.tags, tag_cache) for _, row, _ in good]
+    resolved = await tags.resolve_each(t for _, row, _ in good for t in row.tags)
+    row_tags = [await _tag_ids(row.tags, resolved) for _, row, _ in good]
     default_reason, _ = await rejection_reasons.find(company.id, None)
     reasons: dict[str, tuple] = {}
     async with in_transaction():

@@ -90,9 +90,12 @@ def worker() -> None:
 @app.command()
 def migrate() -> None:
     """Creates the database if needed and applies every migration."""
+    from server.tags import seed as seed_taxonomy
+
     url = _require("DATABASE_URL", _settings().database_url)
     try:
         asyncio.run(run_migrations(url))
+        asyncio.run(_with_db(seed_taxonomy))
     except OSError as error:
         fail(f"cannot reach the database: {error}")
     typer.echo("migrations applied")
@@ -134,6 +137,31 @@ def export_schema(
 
     output.write_text(sdl(schema), encoding="utf-8")
     typer.echo(f"wrote {output}")
+
+
+@app.command("import")
+def import_csv(
+    file: Annotated[Path, typer.Argument(help="CSV export of the ATS (UTF-8).")],
+    company_key: Annotated[str, typer.Option("--company-key", help="The company's API key.")],
+    send_old_mails: Annotated[
+        bool, typer.Option(help="Also mail rejections decided more than 30 days ago.")
+    ] = False,
+    chunk: Annotated[int, typer.Option(help="Rows per transaction.")] = 1000,
+) -> None:
+    """Imports applications from a CSV file (upsert on externalId), with a progress bar."""
+    from server.importer import run_import
+
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    try:
+        summary = asyncio.run(
+            _with_db(lambda: run_import(file, company_key, send_old_mails, chunk))
+        )
+    except Exception as error:  # the CLI's contract: one line, non-zero exit
+        fail(str(error) or type(error).__name__)
+    typer.echo(summary.describe())
+    if summary.rejected:
+        raise typer.Exit(code=2)
 
 
 @app.command()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from server import audit
+from server import audit, rejection_reasons, templates
 from server.auth import new_key
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import ApiKey, Company, CompanyStatus, Locale
@@ -84,6 +84,7 @@ async def create(
         api_key = await ApiKey.create(
             company=company, name="first key", prefix=key.prefix, secret_hash=key.secret_hash
         )
+        await rejection_reasons.ensure_defaults(company.id)
         await audit.record(principal, "company.create", "Company", company.id, name=name)
     return CreatedCompany(company, api_key, key.raw)
 
@@ -105,4 +106,55 @@ async def set_status(principal: Principal, company_id: int, status: CompanyStatu
             previous=previous.value,
             status=status.value,
         )
+    return company
+
+
+async def update_rejection_template(
+    principal: Principal, locale: Locale, subject: str, body: str
+) -> Company:
+    """Stores the company's rejection mail for a locale after checking it renders."""
+    company_id = principal.require_company()
+    templates.validate(subject, body)
+    async with in_transaction():
+        company = await Company.select_for_update().get(id=company_id)
+        company.rejection_templates = company.rejection_templates | {
+            locale.value: {"subject": subject, "body": body}
+        }
+        await company.save(update_fields=["rejection_templates"])
+    return company
+
+
+MAX_UNDO_WINDOW_MINUTES = 24 * 60
+
+
+async def update_settings(
+    principal: Principal,
+    *,
+    undo_window_minutes: int | None = None,
+    agency_fee_yen: int | None = None,
+    contact_email: str | None = None,
+) -> Company:
+    """Changes the given settings of the caller's company."""
+    company_id = principal.require_company()
+    errors = []
+    if undo_window_minutes is not None and not 0 <= undo_window_minutes <= MAX_UNDO_WINDOW_MINUTES:
+        errors.append(
+            FieldError(ErrorCode.INVALID, "undoWindowMinutes is 0 to 1440", ["undoWindowMinutes"])
+        )
+    if agency_fee_yen is not None and agency_fee_yen < 0:
+        errors.append(
+            FieldError(ErrorCode.INVALID, "agencyFeeYen cannot be negative", ["agencyFeeYen"])
+        )
+    if contact_email is not None and not is_email(contact_email):
+        errors.append(FieldError(ErrorCode.INVALID, "not an email address", ["contactEmail"]))
+    if errors:
+        raise DomainError.many(errors)
+    company = await Company.get(id=company_id)
+    if undo_window_minutes is not None:
+        company.undo_window_minutes = undo_window_minutes
+    if agency_fee_yen is not None:
+        company.agency_fee_yen = agency_fee_yen
+    if contact_email is not None:
+        company.contact_email = normalize(contact_email)
+    await company.save()
     return company

@@ -24,7 +24,7 @@ from tortoise import connections  # noqa: E402
 from server.config import get_settings  # noqa: E402
 from server.db import drop_database, migrate  # noqa: E402
 
-pytest_plugins = ["tests.fixtures.graphql"]
+pytest_plugins = ["tests.fixtures.graphql", "tests.fixtures.smtp"]
 
 
 @pytest.fixture(scope="session")

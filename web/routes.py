@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from server.config import Settings
+from web import join, links, portal, register, static, unsubscribe
 
 
 def routes(settings: Settings) -> list:
     """Every web route; development adds the mailbox viewer."""
-    return []
+    return [
+        *links.routes(),
+        *register.routes(),
+        *join.routes(),
+        *portal.routes(),
+        *unsubscribe.routes(),
+        static.mount(),
+    ]

@@ -12,6 +12,7 @@ from server import heartbeat as heartbeats
 from server.config import get_settings
 from server.db import tortoise_config
 from server.queue import redis_settings
+from workers import mail as mail_jobs
 
 JOB_TIMEOUT_SECONDS = 60
 
@@ -24,9 +25,11 @@ async def startup(ctx: dict[str, Any]) -> None:
         await Tortoise.init(config=tortoise_config(settings.database_url))
     ctx["settings"] = settings
     ctx["worker_name"] = f"{socket.gethostname()}"
+    await mail_jobs.startup(ctx)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    await mail_jobs.shutdown(ctx)
     if ctx.get("owns_orm"):
         await Tortoise.close_connections()
 
@@ -37,8 +40,8 @@ async def heartbeat(ctx: dict[str, Any]) -> str:
     return beat.beat_at.isoformat()
 
 
-FUNCTIONS = [heartbeat]
-CRON_JOBS = [cron(heartbeat, second=0, unique=True, run_at_startup=True)]
+FUNCTIONS = [heartbeat, mail_jobs.send_mail, mail_jobs.sweep_outbox]
+CRON_JOBS = [cron(heartbeat, second=0, unique=True, run_at_startup=True), mail_jobs.SWEEP_CRON]
 
 
 class WorkerSettings:

@@ -11,11 +11,20 @@ from strawberry.dataloader import DataLoader
 from schema import node
 from schema.context import Context, Info
 from schema.pagination import Connection
-from server import companies
+from server import companies, referrals
 from server import models as m
 
 CompanyStatus = strawberry.enum(m.CompanyStatus, description="Lifecycle of a partner company.")
 Locale = strawberry.enum(m.Locale, description="Language of mails and pages.")
+
+
+ReferralStatus = strawberry.enum(m.ReferralStatus, description="What became of a referral.")
+
+
+@strawberry.type(description="How many of the company's referrals are in one status.")
+class ReferralStatusCount:
+    status: ReferralStatus  # type: ignore[valid-type]
+    count: int
 
 
 @strawberry.type(description="A partner company of the network.")
@@ -36,6 +45,11 @@ class Company(relay.Node):
     )
     def referral_link(self, info: Info) -> str:
         return f"{info.context.settings.public_url}/join/{self.join_code}"
+
+    @strawberry.field(description="How many of the company's referrals are in each status.")
+    async def referral_counts(self) -> list[ReferralStatusCount]:
+        counts = await referrals.counts_by_status(self.id)
+        return [ReferralStatusCount(status=s, count=n) for s, n in counts.items()]
 
     @classmethod
     def from_model(cls, company: m.Company) -> Company:

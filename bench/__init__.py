@@ -1,0 +1,1 @@
+"""Benchmarks: each writes its figures as JSON and Markdown under bench/results/."""

@@ -1,0 +1,338 @@
+"""Application mutations: create, import, status, reject, unreject, reasons, templates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+
+from schema import node
+from schema.applications.types import (
+    Application,
+    ApplicationStatus,
+    Referral,
+    RejectionKind,
+    RejectionReason,
+)
+from schema.companies.mutations import CompanyPayload
+from schema.companies.types import Company, Locale
+from schema.context import Info
+from schema.errors import PublicError, UserError, user_errors
+from schema.permissions import IsCompany
+from server import applications, companies, rejection_reasons, rejections
+from server import models as m
+from server.errors import DomainError
+
+
+@strawberry.input(description="An application entered by hand.")
+class CreateApplicationInput:
+    opening_id: relay.GlobalID
+    name: str = strawberry.field(description="1 to 200 characters.")
+    email: str
+    external_id: str | None = strawberry.field(default=None, description="ATS id (upsert key).")
+    tags: list[str] = strawberry.field(default_factory=list, description="Up to 100 tags.")
+    status: ApplicationStatus = m.ApplicationStatus.APPLIED  # type: ignore[valid-type]
+
+
+@strawberry.type
+class ApplicationPayload:
+    application: Application | None
+    user_errors: list[UserError]
+
+
+@strawberry.input(description="One ATS row; upserted on (company, externalId).")
+class ImportApplicationRow:
+    external_id: str = strawberry.field(description="The applicant's id in the ATS.")
+    name: str
+    email: str
+    opening_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The opening; or give openingTitle."
+    )
+    opening_title: str | None = strawberry.field(default=None, description="Exact title.")
+    status: ApplicationStatus = m.ApplicationStatus.APPLIED  # type: ignore[valid-type]
+    tags: list[str] = strawberry.field(default_factory=list, description="Up to 100 tags.")
+    applied_at: datetime | None = None
+    decided_at: datetime | None = strawberry.field(
+        default=None, description="For REJECTED rows: mails go out only within 30 days."
+    )
+    rejection_reason: str | None = strawberry.field(
+        default=None, description="Catalogue code or name; other text is kept as a note."
+    )
+    evaluation: int | None = strawberry.field(default=None, description="1 to 5.")
+
+
+@strawberry.input(description="Up to 10,000 rows in one call.")
+class ImportApplicationsInput:
+    rows: list[ImportApplicationRow]
+    send_old_rejection_mails: bool = strawberry.field(
+        default=False,
+        description="Also mail rows rejected more than 30 days ago (off: no surprise storms).",
+    )
+
+
+@strawberry.type
+class ImportApplicationsPayload:
+    created: int = strawberry.field(description="New applications.")
+    updated: int = strawberry.field(description="Applications whose status changed.")
+    unchanged: int = strawberry.field(description="Rows that changed nothing.")
+    rejected_rows: int = strawberry.field(description="Rows refused (see userErrors).")
+    user_errors: list[UserError] = strawberry.field(
+        description="Per-row errors; field is [input, rows, <index>, <field>]."
+    )
+
+
+@strawberry.input
+class SetApplicationStatusInput:
+    application_id: relay.GlobalID
+    status: ApplicationStatus  # type: ignore[valid-type]
+
+
+@strawberry.input(description="Rejects an application; the mail waits out the undo window.")
+class RejectApplicationInput:
+    application_id: relay.GlobalID
+    reason: str | None = strawberry.field(
+        default=None, description="Catalogue code or name; other text is kept as a note."
+    )
+    evaluation: int | None = strawberry.field(default=None, description="1 to 5.")
+    silver_medalist: bool = False
+    send_mail: bool = True
+    send_at: datetime | None = strawberry.field(default=None, description="Delay the mail.")
+
+
+@strawberry.type
+class RejectApplicationPayload:
+    application: Application | None
+    referral: Referral | None = strawberry.field(
+        description="The referral its mail carries (null when no invitation is sent)."
+    )
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class UnrejectApplicationInput:
+    application_id: relay.GlobalID
+
+
+@strawberry.input(description="Creates or changes a catalogue reason (by code).")
+class UpsertRejectionReasonInput:
+    code: str | None = strawberry.field(default=None, description="Derived from nameEn if unset.")
+    name_ja: str
+    name_en: str
+    kind: RejectionKind = m.RejectionKind.WE_REJECTED  # type: ignore[valid-type]
+    offers_invitation: bool = True
+    active: bool = True
+
+
+@strawberry.type
+class RejectionReasonPayload:
+    rejection_reason: RejectionReason | None
+    user_errors: list[UserError]
+
+
+@strawberry.input(description="The company's rejection mail for one locale (Jinja2, sandboxed).")
+class UpdateRejectionTemplateInput:
+    locale: Locale  # type: ignore[valid-type]
+    subject: str = strawberry.field(description="Up to 200 characters.")
+    body: str = strawberry.field(
+        description="Up to 20,000 characters; must contain {{ registration_url }}. Variables: "
+        "candidate_name, company_name, opening_title, registration_url, unsubscribe_url."
+    )
+
+
+@strawberry.input(description="Company settings; omitted fields stay as they are.")
+class UpdateCompanySettingsInput:
+    undo_window_minutes: int | None = strawberry.field(
+        default=None, description="0 to 1440: how long rejection mails wait (unreject window)."
+    )
+    agency_fee_yen: int | None = strawberry.field(
+        default=None, description="The usual agency fee, for estimated savings."
+    )
+    contact_email: str | None = None
+
+
+def _app_id(gid: relay.GlobalID) -> int:
+    return node.decode(str(gid), "Application")[1]
+
+
+def _opening_id(gid: relay.GlobalID | None) -> int | None:
+    return node.decode(str(gid), "Opening")[1] if gid is not None else None
+
+
+def _import_row(row: ImportApplicationRow) -> applications.ImportRow:
+    try:
+        opening_id = _opening_id(row.opening_id)
+    except PublicError:
+        opening_id = -1  # reads as "opening not found" for that row only
+    return applications.ImportRow(
+        external_id=row.external_id,
+        name=row.name,
+        email=row.email,
+        opening_id=opening_id,
+        opening_title=row.opening_title,
+        status=m.ApplicationStatus(row.status),
+        tags=row.tags,
+        applied_at=row.applied_at,
+        decided_at=row.decided_at,
+        rejection_reason=row.rejection_reason,
+        evaluation=row.evaluation,
+    )
+
+
+@strawberry.type
+class ApplicationMutations:
+    @strawberry.mutation(permission_classes=[IsCompany], description="Records an application.")
+    async def create_application(
+        self, info: Info, input: CreateApplicationInput
+    ) -> ApplicationPayload:
+        try:
+            application = await applications.create(
+                info.context.caller,
+                _opening_id(input.opening_id),
+                name=input.name,
+                email=input.email,
+                external_id=input.external_id,
+                tag_texts=input.tags,
+                status=m.ApplicationStatus(input.status),
+            )
+        except DomainError as error:
+            return ApplicationPayload(application=None, user_errors=user_errors(error))
+        return ApplicationPayload(application=Application.from_model(application), user_errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[IsCompany],
+        description="Upserts up to 10,000 ATS rows; bad rows are reported and skipped.",
+    )
+    async def import_applications(
+        self, info: Info, input: ImportApplicationsInput
+    ) -> ImportApplicationsPayload:
+        try:
+            result = await applications.import_rows(
+                info.context.caller,
+                [_import_row(r) for r in input.rows],
+                send_old_mails=input.send_old_rejection_mails,
+                redis=info.context.redis,
+            )
+        except DomainError as error:
+            return ImportApplicationsPayload(
+                created=0, updated=0, unchanged=0, rejected_rows=0, user_errors=user_errors(error)
+            )
+        return ImportApplicationsPayload(
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            rejected_rows=result.rejected_rows,
+            user_errors=user_errors(DomainError.many(result.errors)) if result.errors else [],
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsCompany],
+        description="Moves an application to review, offer, hire or decline.",
+    )
+    async def set_application_status(
+        self, info: Info, input: SetApplicationStatusInput
+    ) -> ApplicationPayload:
+        try:
+            application = await applications.set_status(
+                info.context.caller,
+                _app_id(input.application_id),
+                m.ApplicationStatus(input.status),
+            )
+        except DomainError as error:
+            return ApplicationPayload(application=None, user_errors=user_errors(error))
+        return ApplicationPayload(application=Application.from_model(application), user_errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[IsCompany],
+        description="Rejects an application: referral and mail in one transaction.",
+    )
+    async def reject_application(
+        self, info: Info, input: RejectApplicationInput
+    ) -> RejectApplicationPayload:
+        try:
+            result = await rejections.reject(
+                info.context.caller,
+                _app_id(input.application_id),
+                reason=input.reason,
+                evaluation=input.evaluation,
+                silver_medalist=input.silver_medalist,
+                send_mail=input.send_mail,
+                send_at=input.send_at,
+                redis=info.context.redis,
+            )
+        except DomainError as error:
+            return RejectApplicationPayload(
+                application=None, referral=None, user_errors=user_errors(error)
+            )
+        return RejectApplicationPayload(
+            application=Application.from_model(result.application),
+            referral=Referral.from_model(result.referral) if result.referral else None,
+            user_errors=[],
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsCompany], description="Takes a rejection back inside the undo window."
+    )
+    async def unreject_application(
+        self, info: Info, input: UnrejectApplicationInput
+    ) -> ApplicationPayload:
+        try:
+            application = await rejections.unreject(
+                info.context.caller, _app_id(input.application_id)
+            )
+        except DomainError as error:
+            return ApplicationPayload(application=None, user_errors=user_errors(error))
+        return ApplicationPayload(application=Application.from_model(application), user_errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[IsCompany],
+        description="Adds or changes a rejection reason of the catalogue.",
+    )
+    async def upsert_rejection_reason(
+        self, info: Info, input: UpsertRejectionReasonInput
+    ) -> RejectionReasonPayload:
+        try:
+            reason = await rejection_reasons.upsert(
+                info.context.caller,
+                code=input.code,
+                name_ja=input.name_ja,
+                name_en=input.name_en,
+                kind=m.RejectionKind(input.kind),
+                offers_invitation=input.offers_invitation,
+                active=input.active,
+            )
+        except DomainError as error:
+            return RejectionReasonPayload(rejection_reason=None, user_errors=user_errors(error))
+        return RejectionReasonPayload(
+            rejection_reason=RejectionReason.from_model(reason), user_errors=[]
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsCompany],
+        description="Sets the company's rejection mail for one locale.",
+    )
+    async def update_rejection_template(
+        self, info: Info, input: UpdateRejectionTemplateInput
+    ) -> CompanyPayload:
+        try:
+            company = await companies.update_rejection_template(
+                info.context.caller, m.Locale(input.locale), input.subject, input.body
+            )
+        except DomainError as error:
+            return CompanyPayload(company=None, user_errors=user_errors(error))
+        return CompanyPayload(company=Company.from_model(company), user_errors=[])
+
+    @strawberry.mutation(permission_classes=[IsCompany], description="Changes company settings.")
+    async def update_company_settings(
+        self, info: Info, input: UpdateCompanySettingsInput
+    ) -> CompanyPayload:
+        try:
+            company = await companies.update_settings(
+                info.context.caller,
+                undo_window_minutes=input.undo_window_minutes,
+                agency_fee_yen=input.agency_fee_yen,
+                contact_email=input.contact_email,
+            )
+        except DomainError as error:
+            return CompanyPayload(company=None, user_errors=user_errors(error))
+        return CompanyPayload(company=Company.from_model(company), user_errors=[])

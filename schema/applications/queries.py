@@ -1,0 +1,91 @@
+"""applications, referrals, rejectionReasons, previewRejectionMail."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from schema import node
+from schema.applications.types import (
+    Application,
+    ApplicationConnection,
+    ApplicationStatus,
+    Referral,
+    ReferralConnection,
+    RejectionReason,
+)
+from schema.companies.types import Locale, ReferralStatus
+from schema.context import Info
+from schema.pagination import After, First, paginate
+from schema.permissions import IsCompany
+from server import applications, companies, referrals, rejection_reasons, templates
+from server import models as m
+
+
+@strawberry.type(description="A rendered mail, for checking a template.")
+class MailPreview:
+    subject: str
+    text: str
+    html: str
+
+
+@strawberry.type
+class ApplicationQueries:
+    @strawberry.field(
+        permission_classes=[IsCompany], description="The company's applications, oldest first."
+    )
+    async def applications(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        status: ApplicationStatus | None = None,  # type: ignore[valid-type]
+        opening_id: relay.GlobalID | None = None,
+    ) -> ApplicationConnection:
+        query = applications.scoped(info.context.caller)
+        if status is not None:
+            query = query.filter(status=m.ApplicationStatus(status))
+        if opening_id is not None:
+            query = query.filter(opening_id=node.decode(str(opening_id), "Opening")[1])
+        return await paginate(ApplicationConnection, query, first, after, Application.from_model)
+
+    @strawberry.field(
+        permission_classes=[IsCompany],
+        description="The company's referrals with each step's time, oldest first.",
+    )
+    async def referrals(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        status: ReferralStatus | None = None,  # type: ignore[valid-type]
+    ) -> ReferralConnection:
+        query = referrals.scoped(info.context.caller)
+        if status is not None:
+            query = query.filter(status=m.ReferralStatus(status))
+        return await paginate(ReferralConnection, query, first, after, Referral.from_model)
+
+    @strawberry.field(
+        permission_classes=[IsCompany], description="The company's rejection reason catalogue."
+    )
+    async def rejection_reasons(self, info: Info) -> list[RejectionReason]:
+        company_id = info.context.caller.require_company()
+        await rejection_reasons.ensure_defaults(company_id)
+        rows = await rejection_reasons.scoped(info.context.caller).order_by("id")
+        return [RejectionReason.from_model(r) for r in rows]
+
+    @strawberry.field(
+        permission_classes=[IsCompany],
+        description="The company's rejection mail rendered for a sample applicant.",
+    )
+    async def preview_rejection_mail(
+        self,
+        info: Info,
+        locale: Locale = m.Locale.JA,  # type: ignore[valid-type]
+    ) -> MailPreview:
+        company = await companies.get(info.context.caller, info.context.caller.require_company())
+        source = templates.source_for(
+            company.rejection_templates, m.Locale(locale), invitation=True
+        )
+        rendered = templates.render(source, templates.SAMPLE | {"company_name": company.name})
+        return MailPreview(subject=rendered.subject, text=rendered.text, html=rendered.html)

@@ -1,0 +1,176 @@
+"""GraphQL types of applications, applicants, rejection reasons and referrals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+
+from schema import node
+from schema.applications.dataloaders import applicant_loader
+from schema.companies.types import ReferralStatus
+from schema.context import Info
+from schema.openings.types import Opening, load_opening
+from schema.pagination import Connection
+from server import applications, referrals, rejection_reasons
+from server import models as m
+
+ApplicationStatus = strawberry.enum(m.ApplicationStatus, description="Where an application is.")
+ApplicationSource = strawberry.enum(m.ApplicationSource, description="How it came in.")
+RejectionKind = strawberry.enum(m.RejectionKind, description="Who ended the process.")
+
+
+@strawberry.type(description="An entry of the company's rejection reason catalogue.")
+class RejectionReason(relay.Node):
+    id: relay.NodeID[int]
+    code: str = strawberry.field(description="Stable code, e.g. skills_mismatch.")
+    name_ja: str
+    name_en: str
+    kind: RejectionKind  # type: ignore[valid-type]
+    offers_invitation: bool = strawberry.field(
+        description="Whether the rejection mail invites to the network (not e.g. for fraud)."
+    )
+    active: bool
+
+    @classmethod
+    def from_model(cls, r: m.RejectionReason) -> RejectionReason:
+        return cls(
+            id=r.id,
+            code=r.code,
+            name_ja=r.name_ja,
+            name_en=r.name_en,
+            kind=r.kind,
+            offers_invitation=r.offers_invitation,
+            active=r.active,
+        )
+
+
+@strawberry.type(description="A person who applied to the company (company-private).")
+class Applicant:
+    external_id: str | None = strawberry.field(description="The id in the company's ATS.")
+    name: str
+    email: str
+
+
+@strawberry.type(description="One status change of an application.")
+class ApplicationEvent:
+    status: ApplicationStatus  # type: ignore[valid-type]
+    at: datetime
+
+
+@strawberry.type(description="An application of a person to one of the company's openings.")
+class Application(relay.Node):
+    id: relay.NodeID[int]
+    status: ApplicationStatus  # type: ignore[valid-type]
+    source: ApplicationSource  # type: ignore[valid-type]
+    evaluation: int | None = strawberry.field(description="1 to 5, set when rejecting.")
+    silver_medalist: bool
+    rejection_note: str
+    applied_at: datetime
+    decided_at: datetime | None
+    row: strawberry.Private[m.Application]
+
+    @strawberry.field
+    async def applicant(self, info: Info) -> Applicant:
+        a = await info.context.loader("applicant", applicant_loader).load(self.row.applicant_id)
+        return Applicant(external_id=a.external_id, name=a.name, email=a.email)
+
+    @strawberry.field
+    async def opening(self, info: Info) -> Opening:
+        opening = await load_opening(info, self.row.opening_id)
+        assert opening is not None
+        return opening
+
+    @strawberry.field(description="The catalogue reason of a rejection.")
+    async def rejection_reason(self, info: Info) -> RejectionReason | None:
+        if self.row.rejection_reason_id is None:
+            return None
+        reason = await rejection_reasons.get(info.context.caller, self.row.rejection_reason_id)
+        return RejectionReason.from_model(reason)
+
+    @strawberry.field(description="Status changes, oldest first.")
+    async def history(self, info: Info) -> list[ApplicationEvent]:
+        events = await applications.history(info.context.caller, self.row.id)
+        return [ApplicationEvent(status=e.status, at=e.at) for e in events]
+
+    @classmethod
+    def from_model(cls, a: m.Application) -> Application:
+        return cls(
+            id=a.id,
+            status=a.status,
+            source=a.source,
+            evaluation=a.evaluation,
+            silver_medalist=a.silver_medalist,
+            rejection_note=a.rejection_note,
+            applied_at=a.applied_at,
+            decided_at=a.decided_at,
+            row=a,
+        )
+
+
+@strawberry.type(description="A page of applications.")
+class ApplicationConnection(Connection[Application]):
+    pass
+
+
+@strawberry.type(description="The personal network link a rejection mail carried.")
+class Referral(relay.Node):
+    id: relay.NodeID[int]
+    status: ReferralStatus  # type: ignore[valid-type]
+    click_count: int
+    created_at: datetime
+    mailed_at: datetime | None
+    first_clicked_at: datetime | None
+    registered_at: datetime | None
+    qualified_at: datetime | None
+    settled_at: datetime | None
+    closed_at: datetime | None
+    row: strawberry.Private[m.Referral]
+
+    @strawberry.field(description="The rejected application (null for company-link referrals).")
+    async def application(self, info: Info) -> Application | None:
+        if self.row.application_id is None:
+            return None
+        return Application.from_model(
+            await applications.get(info.context.caller, self.row.application_id)
+        )
+
+    @classmethod
+    def from_model(cls, r: m.Referral) -> Referral:
+        return cls(
+            id=r.id,
+            status=r.status,
+            click_count=r.click_count,
+            created_at=r.created_at,
+            mailed_at=r.mailed_at,
+            first_clicked_at=r.first_clicked_at,
+            registered_at=r.registered_at,
+            qualified_at=r.qualified_at,
+            settled_at=r.settled_at,
+            closed_at=r.closed_at,
+            row=r,
+        )
+
+
+@strawberry.type(description="A page of referrals.")
+class ReferralConnection(Connection[Referral]):
+    pass
+
+
+@node.register("Application")
+async def load_application(info: Info, pk: int) -> Application | None:
+    row = await applications.scoped(info.context.caller).get_or_none(id=pk)
+    return Application.from_model(row) if row else None
+
+
+@node.register("Referral")
+async def load_referral(info: Info, pk: int) -> Referral | None:
+    row = await referrals.scoped(info.context.caller).get_or_none(id=pk)
+    return Referral.from_model(row) if row else None
+
+
+@node.register("RejectionReason")
+async def load_reason(info: Info, pk: int) -> RejectionReason | None:
+    row = await rejection_reasons.scoped(info.context.caller).get_or_none(id=pk)
+    return RejectionReason.from_model(row) if row else None

@@ -1,0 +1,1 @@
+"""GraphQL types and queries of tags."""

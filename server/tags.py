@@ -1,0 +1,316 @@
+"""Tags: normalisation, the seeded taxonomy, batch resolution of free text, search.
+
+Tag text is compared in its folded form (:func:`normalize_tag_text`): NFKC, case folded,
+trimmed, surrounding punctuation removed. A folded text resolves to the tag whose slug, folded
+label or synonym equals it. Text that matches no tag becomes an unreviewed tag instead of being
+dropped; an operator may later review it or merge it into another tag (``merged_into``).
+
+The taxonomy (``server/data/tags.json``) gives a name shared by a prefecture and its capital
+(大阪, 京都, 福岡, 広島, ...) to the prefecture; the city answers to its full name (大阪市).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from tortoise.expressions import Case, Q, RawSQL, When
+from tortoise.functions import Lower
+from tortoise.transactions import in_transaction
+
+from server.errors import DomainError, ErrorCode
+from server.models import Tag, TagCategory
+from server.text import fold, normalize, slugify
+
+MAX_TAG_LENGTH = 100
+MAX_SEARCH_RESULTS = 50
+MAX_MERGE_DEPTH = 5
+DEFAULT_CATEGORY = TagCategory.SKILL
+TAXONOMY_FILE = Path(__file__).parent / "data" / "tags.json"
+
+_CATEGORY_ORDER = list(TagCategory)
+# "+" and "#" stay at the end (C++, C#), "." at the start (.NET).
+_EDGES = "\"'`“”‘’«»()[]{}<>「」『』【】〔〕〈〉《》・•·●○◎◆◇■□★☆※*‐–—―_~、。,;:!?/|\\"
+_LEADING = re.compile(f"^[\\s#{re.escape(_EDGES)}]+")
+_TRAILING = re.compile(f"[\\s.{re.escape(_EDGES)}]+$")
+# Free text that slugify renders faithfully; anything else (c++, 日本語) gets a hashed slug.
+_PLAIN = re.compile(r"[a-z0-9][a-z0-9 ._/\-]*")
+# chr(31) never survives normalisation (it is whitespace), so it can delimit the searched keys.
+_SEPARATOR = "\x1f"
+_HAYSTACK = (
+    'chr(31) || "slug" || chr(31) || lower("label_ja") || chr(31) || lower("label_en")'
+    ' || chr(31) || array_to_string("synonyms", chr(31)) || chr(31)'
+)
+
+
+@dataclass(frozen=True)
+class TaxonomyEntry:
+    category: TagCategory
+    slug: str
+    label_ja: str
+    label_en: str
+    synonyms: tuple[str, ...]
+
+
+def _strip_edges(text: str) -> str:
+    return _TRAILING.sub("", _LEADING.sub("", text))
+
+
+def normalize_tag_text(text: str) -> str:
+    """Lookup form of a tag text: ``ＪａｖａＳｃｒｉｐｔ``, `` javascript `` → ``javascript``."""
+    return _strip_edges(fold(text))
+
+
+def display_text(text: str) -> str:
+    """Text as a label: NFKC, trimmed, surrounding punctuation removed, case kept."""
+    return _strip_edges(normalize(text))
+
+
+def new_slug(key: str) -> str:
+    """Slug of a tag created from the folded text ``key``; stable for the same text."""
+    if _PLAIN.fullmatch(key):
+        return slugify(key)
+    return "u-" + hashlib.sha1(key.encode()).hexdigest()[:12]
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i for i in items if i))
+
+
+@cache
+def taxonomy() -> tuple[TaxonomyEntry, ...]:
+    """The seeded taxonomy, synonyms folded."""
+    data = json.loads(TAXONOMY_FILE.read_text(encoding="utf-8"))
+    return tuple(
+        TaxonomyEntry(
+            category=TagCategory(category),
+            slug=row["slug"],
+            label_ja=normalize(row["label_ja"]),
+            label_en=normalize(row["label_en"]),
+            synonyms=_unique(normalize_tag_text(s) for s in row["synonyms"]),
+        )
+        for category, rows in data.items()
+        for row in rows
+    )
+
+
+def _refresh(tag: Tag, entry: TaxonomyEntry) -> bool:
+    """Brings a stored tag in line with its taxonomy entry; True when something changed.
+
+    Labels follow the file; synonyms are only added, never removed, so that synonyms an
+    operator added survive a re-seed.
+    """
+    synonyms = list(_unique([*tag.synonyms, *entry.synonyms]))
+    wanted = {
+        "label_ja": entry.label_ja,
+        "label_en": entry.label_en,
+        "synonyms": synonyms,
+        "reviewed": True,
+    }
+    changed = any(getattr(tag, name) != value for name, value in wanted.items())
+    for name, value in wanted.items():
+        setattr(tag, name, value)
+    return changed
+
+
+async def seed() -> int:
+    """Upserts the taxonomy by (category, slug); returns how many tags it added or changed.
+
+    Idempotent and cheap on re-run: one select, and writes only for what differs.
+    """
+    entries = taxonomy()
+    async with in_transaction():
+        stored = await Tag.filter(slug__in=[e.slug for e in entries])
+        existing = {(t.category, t.slug): t for t in stored}
+        new = [
+            Tag(
+                category=e.category,
+                slug=e.slug,
+                label_ja=e.label_ja,
+                label_en=e.label_en,
+                synonyms=list(e.synonyms),
+                reviewed=True,
+            )
+            for e in entries
+            if (e.category, e.slug) not in existing
+        ]
+        changed = [
+            tag
+            for e in entries
+            if (tag := existing.get((e.category, e.slug))) is not None and _refresh(tag, e)
+        ]
+        if new:
+            await Tag.bulk_create(new, ignore_conflicts=True)
+        if changed:
+            await Tag.bulk_update(changed, fields=["label_ja", "label_en", "synonyms", "reviewed"])
+    return len(new) + len(changed)
+
+
+def _wanted(texts: Iterable[str]) -> dict[str, str]:
+    """Folded key → display text of every non-blank text, in order of first appearance.
+
+    Raises:
+        DomainError: TOO_LONG for a text over ``MAX_TAG_LENGTH`` characters.
+    """
+    wanted: dict[str, str] = {}
+    for index, text in enumerate(texts):
+        display = display_text(text)
+        if len(display) > MAX_TAG_LENGTH:
+            raise DomainError(
+                ErrorCode.TOO_LONG,
+                f"a tag is at most {MAX_TAG_LENGTH} characters",
+                ["tags", str(index)],
+            )
+        if display:
+            wanted.setdefault(display.casefold(), display)
+    return wanted
+
+
+def _matches(tag: Tag, keys: set[str]) -> Iterable[tuple[str, int]]:
+    """The keys ``tag`` answers to, with the strength of each match (0 is strongest)."""
+    if tag.slug in keys:
+        yield tag.slug, 0
+    for label in (tag.label_ja, tag.label_en):
+        if (key := fold(label)) in keys:
+            yield key, 1
+    for synonym in tag.synonyms:
+        if synonym in keys:
+            yield synonym, 2
+
+
+async def _lookup(keys: list[str], category: TagCategory | None) -> dict[str, Tag]:
+    """Best existing tag of each key, in one query for the whole batch."""
+    query = Tag.annotate(ja_key=Lower("label_ja"), en_key=Lower("label_en")).filter(
+        Q(slug__in=keys) | Q(synonyms__overlap=keys) | Q(ja_key__in=keys) | Q(en_key__in=keys)
+    )
+    if category is not None:
+        query = query.filter(category=category)
+    keyset = set(keys)
+    best: dict[str, tuple[tuple[bool, int, int, int], Tag]] = {}
+    for tag in await query:
+        for key, strength in _matches(tag, keyset):
+            rank = (not tag.reviewed, strength, _CATEGORY_ORDER.index(tag.category), tag.id)
+            if key not in best or rank < best[key][0]:
+                best[key] = (rank, tag)
+    return {key: tag for key, (_, tag) in best.items()}
+
+
+async def _create(missing: dict[str, str], category: TagCategory) -> dict[str, Tag]:
+    """Creates unreviewed tags for unknown keys; a concurrent creator's row is reused."""
+    slugs = {key: new_slug(key) for key in missing}
+    rows: dict[str, Tag] = {}
+    for key, display in missing.items():
+        rows.setdefault(
+            slugs[key],
+            Tag(
+                category=category,
+                slug=slugs[key],
+                label_ja=display,
+                label_en=display,
+                synonyms=[key],
+                reviewed=False,
+            ),
+        )
+    await Tag.bulk_create(list(rows.values()), ignore_conflicts=True)
+    stored = {t.slug: t for t in await Tag.filter(category=category, slug__in=list(rows))}
+    return {key: stored[slug] for key, slug in slugs.items() if slug in stored}
+
+
+def _final(tag: Tag, tags: dict[int, Tag]) -> Tag:
+    seen = {tag.id}
+    while tag.merged_into_id in tags and tag.merged_into_id not in seen:
+        tag = tags[tag.merged_into_id]
+        seen.add(tag.id)
+    return tag
+
+
+async def _follow_merges(found: list[Tag]) -> list[Tag]:
+    """Replaces merged tags by the tags they were merged into (one query per merge level)."""
+    tags = {t.id: t for t in found}
+    for _ in range(MAX_MERGE_DEPTH):
+        targets = {t.merged_into_id for t in tags.values() if t.merged_into_id} - tags.keys()
+        if not targets:
+            break
+        tags.update({t.id: t for t in await Tag.filter(id__in=list(targets))})
+    return [_final(t, tags) for t in found]
+
+
+async def resolve_each(
+    texts: Iterable[str], category: TagCategory | None = None, *, create: bool = True
+) -> dict[str, Tag]:
+    """Like :func:`resolve`, keyed by each text's normalised form (``normalize_tag_text``)."""
+    wanted = _wanted(texts)
+    if not wanted:
+        return {}
+    found = await _lookup(list(wanted), category)
+    missing = {key: display for key, display in wanted.items() if key not in found}
+    if missing and create:
+        found.update(await _create(missing, category or DEFAULT_CATEGORY))
+    keys = [key for key in wanted if key in found]
+    return dict(zip(keys, await _follow_merges([found[key] for key in keys]), strict=True))
+
+
+async def resolve(
+    texts: Iterable[str], category: TagCategory | None = None, *, create: bool = True
+) -> list[Tag]:
+    """Tags of free texts, de-duplicated, in order of first appearance.
+
+    Works on the whole batch at once (one lookup query, plus one insert and one select when
+    something is new), so imports can resolve thousands of texts cheaply. Blank texts are
+    ignored. With ``create``, unknown texts become unreviewed tags of ``category`` (SKILL when
+    none is given); without it they are left out.
+
+    Raises:
+        DomainError: TOO_LONG for a text over ``MAX_TAG_LENGTH`` characters.
+    """
+    tags = (await resolve_each(texts, category, create=create)).values()
+    return list({t.id: t for t in tags}.values())
+
+
+async def search(
+    category: TagCategory | None, search: str | None, limit: int = MAX_SEARCH_RESULTS
+) -> list[Tag]:
+    """Tags whose slug, label or synonym contains the folded ``search`` text.
+
+    Merged tags are left out. Reviewed tags come first, then exact matches, then prefix
+    matches, then the rest; at most ``MAX_SEARCH_RESULTS``.
+
+    Raises:
+        DomainError: TOO_LONG for a search text over ``MAX_TAG_LENGTH`` characters.
+    """
+    limit = max(1, min(limit, MAX_SEARCH_RESULTS))
+    term = normalize_tag_text(search or "")
+    if len(term) > MAX_TAG_LENGTH:
+        raise DomainError(
+            ErrorCode.TOO_LONG, f"search is at most {MAX_TAG_LENGTH} characters", ["search"]
+        )
+    query = Tag.filter(merged_into_id=None)
+    if category is not None:
+        query = query.filter(category=category)
+    if not term:
+        return await query.order_by("-reviewed", "id").limit(limit)
+    query = (
+        query.annotate(haystack=RawSQL(_HAYSTACK))
+        .filter(haystack__contains=term)
+        .annotate(
+            rank=Case(
+                When(haystack__contains=f"{_SEPARATOR}{term}{_SEPARATOR}", then=RawSQL("0")),
+                When(haystack__contains=f"{_SEPARATOR}{term}", then=RawSQL("1")),
+                default=RawSQL("2"),
+            )
+        )
+    )
+    return await query.order_by("-reviewed", "rank", "id").limit(limit)
+
+
+async def by_ids(ids: Iterable[int]) -> dict[int, Tag]:
+    """Tags by id (merged ones included, as stored), for dataloaders."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    return {t.id: t for t in await Tag.filter(id__in=wanted)}

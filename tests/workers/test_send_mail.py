@@ -1,0 +1,173 @@
+"""The send_mail job and the outbox sweeper, run by a real arq worker through real Redis."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import pytest_asyncio
+from arq import Retry
+from arq.connections import RedisSettings, create_pool
+from arq.worker import Worker
+
+from server import mail
+from server.models import MailKind, MailMessage, MailStatus
+from server.smtp import SmtpSender
+from tests.fixtures.smtp import fresh_mail_ids, smtp_server, smtp_settings  # noqa: F401
+from workers import mail as mail_jobs
+from workers.settings import CRON_JOBS, FUNCTIONS, worker_settings
+
+pytestmark = pytest.mark.usefixtures("fresh_mail_ids", "smtp_settings", "empty_queue")
+
+SUBJECT = "【株式会社エー】選考結果のご連絡"
+
+
+async def queue(recipient: str = "taro@example.jp") -> MailMessage:
+    message, _ = await mail.queue_mail(
+        kind=MailKind.REJECTION,
+        recipient=recipient,
+        subject=SUBJECT,
+        body_text="この度はご応募いただき、誠にありがとうございました。\n",
+        dedupe_key=f"test:{uuid.uuid4().hex}",
+        unsubscribe=await mail.unsubscribe_url(recipient),
+    )
+    return message
+
+
+@pytest_asyncio.fixture
+async def empty_queue(redis, settings):
+    """Jobs other tests left in this run's queue would be run (and counted) by our worker."""
+    await redis.delete(settings.queue_name)
+
+
+async def run_worker(**overrides) -> Worker:
+    worker = Worker(**worker_settings(burst=True, poll_delay=0, cron_jobs=[], **overrides))
+    await worker.main()
+    await worker.close()
+    return worker
+
+
+def test_the_worker_runs_the_mail_jobs_and_the_sweeper_every_minute():
+    assert {mail_jobs.send_mail, mail_jobs.sweep_outbox} <= set(FUNCTIONS)
+    sweeper = next(job for job in CRON_JOBS if job.coroutine is mail_jobs.sweep_outbox)
+    assert sweeper.unique and sweeper.second == 30 and sweeper.minute is None
+
+
+async def test_a_queued_mail_goes_out_once_even_when_its_job_runs_twice(redis, smtp_server):  # noqa: F811
+    message = await queue()
+    await redis.enqueue_job("send_mail", message.id)
+    await redis.enqueue_job("send_mail", message.id)
+
+    worker = await run_worker()
+
+    assert worker.jobs_complete == 2 and worker.jobs_failed == 0
+    assert len(smtp_server.received) == 1
+    assert smtp_server.received[0].message["Subject"] == SUBJECT
+    assert (await MailMessage.get(id=message.id)).status == MailStatus.SENT
+
+
+async def test_twenty_mails_share_one_smtp_connection(redis, smtp_server):  # noqa: F811
+    messages = [await queue(f"user{i}@example.jp") for i in range(20)]
+    await mail.enqueue_send(redis, [m.id for m in messages])
+
+    worker = await run_worker()
+
+    assert worker.jobs_complete == 20
+    assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == sorted(
+        m.recipient for m in messages
+    )
+    assert smtp_server.sessions == 1
+
+
+async def test_smtp_down_retries_the_job_and_the_mail_goes_out_when_it_is_back(
+    redis,
+    smtp_server,  # noqa: F811
+):
+    smtp_server.stop()
+    message = await queue()
+    await mail.enqueue_send(redis, [message.id])
+
+    worker = await run_worker(max_burst_jobs=1)
+
+    assert worker.jobs_retried == 1 and worker.jobs_failed == 0
+    row = await MailMessage.get(id=message.id)
+    assert row.status == MailStatus.PENDING and row.attempts == 1
+
+    smtp_server.start()
+    # the job's own retry waits out the backoff; let the sweeper find the row after it
+    later = datetime.now(UTC) + timedelta(seconds=mail.backoff(1)) + mail.RETRY_GRACE
+    assert await mail.sweep(redis, now=later) == 1
+    await MailMessage.filter(id=message.id).update(send_after=datetime.now(UTC))
+    worker = await run_worker(max_burst_jobs=1)
+
+    assert worker.jobs_complete == 1
+    assert len(smtp_server.received) == 1
+    row = await MailMessage.get(id=message.id)
+    assert row.status == MailStatus.SENT and row.attempts == 2
+
+
+async def test_the_job_leaves_the_row_to_the_sweeper_after_its_last_try(smtp_server):  # noqa: F811
+    smtp_server.stop()
+    message = await queue()
+    sender = SmtpSender(smtp_server.url)
+
+    with pytest.raises(Retry):
+        await mail_jobs.send_mail({"smtp": sender, "job_try": 1}, message.id)
+    await MailMessage.filter(id=message.id).update(send_after=datetime.now(UTC))
+    result = await mail_jobs.send_mail({"smtp": sender, "job_try": mail_jobs.JOB_TRIES}, message.id)
+
+    assert result == "RETRY"
+    assert (await MailMessage.get(id=message.id)).status == MailStatus.PENDING
+
+
+async def test_a_mail_claimed_by_a_killed_worker_is_swept_and_sent(redis, smtp_server):  # noqa: F811
+    # given: a worker claimed the mail, then died before sending it
+    message = await queue()
+    await MailMessage.filter(id=message.id).update(
+        status=MailStatus.SENDING,
+        attempts=1,
+        claimed_at=datetime.now(UTC) - mail.CLAIM_TIMEOUT - timedelta(minutes=1),
+    )
+
+    # when
+    assert await mail.sweep(redis) == 1
+    worker = await run_worker()
+
+    # then
+    assert worker.jobs_complete == 1
+    assert len(smtp_server.received) == 1
+    row = await MailMessage.get(id=message.id)
+    assert row.status == MailStatus.SENT and row.attempts == 2
+
+
+@pytest_asyncio.fixture
+async def lonely_redis(settings):
+    """An arq client on a Redis database of its own, so flushing it harms no other run."""
+    parts = urlsplit(settings.redis_url)
+    redis_settings = RedisSettings.from_dsn(urlunsplit(parts._replace(path="/13")))
+    pool = await create_pool(redis_settings, default_queue_name=settings.queue_name)
+    yield pool, redis_settings
+    await pool.flushdb()
+    await pool.aclose()
+
+
+async def test_the_sweeper_rebuilds_every_job_after_redis_lost_everything(
+    lonely_redis,
+    smtp_server,  # noqa: F811
+    settings,
+):
+    redis, redis_settings = lonely_redis
+    messages = [await queue(f"user{i}@example.jp") for i in range(3)]
+    await mail.enqueue_send(redis, [m.id for m in messages])
+
+    await redis.flushdb()
+    assert await redis.zcard(settings.queue_name) == 0
+
+    assert await mail.sweep(redis) == 3
+    worker = await run_worker(redis_settings=redis_settings)
+
+    assert worker.jobs_complete == 3
+    assert len(smtp_server.received) == 3
+    assert await MailMessage.filter(status=MailStatus.SENT).count() == 3

@@ -1,0 +1,233 @@
+"""``/me``: ask for a portal link; ``/me/{token}``: the candidate's own portal."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from server import portal, ratelimit
+from server.errors import DomainError
+from server.models import Candidate, ConsentScope
+from web import pages
+from web.register import PROFILE_FIELDS, profile_from
+
+NOTICES = {
+    "profile": "portal.saved_profile",
+    "consent": "portal.saved_consent",
+    "introduction": "portal.saved_introduction",
+}
+ME_ACTION = ("/me", "link.new_portal_link")
+BODY_LIMIT = pages.MAX_FORM_BYTES
+
+
+async def me_page(request: Request) -> Response:
+    return pages.render(request, "me.html", {"email": ""})
+
+
+async def me_submit(request: Request) -> Response:
+    """Mails a link when the address is known; the answer is the same either way."""
+    form = await pages.guard_post(request, ratelimit.PORTAL_REQUESTS)
+    if isinstance(form, Response):
+        return form
+    email = pages.text(form, "email")
+    try:
+        await portal.request_link(email, locale=pages.lang(request), redis=request.app.state.redis)
+    except DomainError as error:
+        return pages.render(
+            request,
+            "me.html",
+            {"email": email, "errors": pages.errors_from(request, error, {"email"})},
+            status_code=422,
+        )
+    return RedirectResponse("/me/sent", status_code=303)
+
+
+async def me_sent(request: Request) -> Response:
+    return pages.render(
+        request, "message.html", {"title_key": "me_sent.title", "message_key": "me_sent.lead"}
+    )
+
+
+async def erased(request: Request) -> Response:
+    return pages.render(
+        request,
+        "message.html",
+        {"title_key": "erased.title", "message_key": "erased.lead", "tone": "success"},
+    )
+
+
+async def _candidate(request: Request) -> Candidate | Response:
+    try:
+        return await portal.candidate_for(request.path_params["token"])
+    except DomainError as error:
+        return pages.link_error(request, error, action=ME_ACTION)
+
+
+async def _portal(
+    request: Request,
+    candidate: Candidate,
+    *,
+    form=None,
+    errors: pages.Errors | None = None,
+    status_code: int = 200,
+) -> Response:
+    token = request.path_params["token"]
+    page = await portal.page(candidate, pages.lang(request))
+    notice = NOTICES.get(request.query_params.get("ok", "")) if request.method == "GET" else None
+    return pages.render(
+        request,
+        "portal.html",
+        {
+            "token": token,
+            "page": page,
+            "form": form or page.form,
+            "errors": errors or pages.Errors(),
+            "notice": notice,
+        },
+        status_code=status_code,
+        page_path=f"/me/{token}",
+    )
+
+
+def _back(request: Request, ok: str) -> Response:
+    return RedirectResponse(f"/me/{request.path_params['token']}?ok={ok}", status_code=303)
+
+
+async def portal_page(request: Request) -> Response:
+    candidate = await _candidate(request)
+    if isinstance(candidate, Response):
+        return candidate
+    return await _portal(request, candidate)
+
+
+async def profile_submit(request: Request) -> Response:
+    token = request.path_params["token"]
+    form = await pages.guard_post(request, back=f"/me/{token}")
+    if isinstance(form, Response):
+        return form
+    candidate = await _candidate(request)
+    if isinstance(candidate, Response):
+        return candidate
+    data = profile_from(form)
+    try:
+        await portal.update_profile(candidate.id, data)
+    except DomainError as error:
+        errors = pages.errors_from(request, error, set(PROFILE_FIELDS))
+        return await _portal(request, candidate, form=data, errors=errors, status_code=422)
+    return _back(request, "profile")
+
+
+async def consent_submit(request: Request) -> Response:
+    token = request.path_params["token"]
+    form = await pages.guard_post(request, back=f"/me/{token}")
+    if isinstance(form, Response):
+        return form
+    candidate = await _candidate(request)
+    if isinstance(candidate, Response):
+        return candidate
+    scope_text = pages.text(form, "scope")
+    granted = pages.text(form, "granted")
+    company = pages.text(form, "company")
+    if scope_text not in ConsentScope.__members__ or granted not in ("0", "1"):
+        return pages.error_page(request, "form.bad_title", "form.bad", status_code=400)
+    scope = ConsentScope(scope_text)
+    company_id = int(company) if company.isascii() and company.isdigit() else None
+    try:
+        await portal.set_consent(
+            candidate.id,
+            scope,
+            granted == "1",
+            company_id=company_id,
+            redis=request.app.state.redis,
+        )
+    except DomainError:
+        return pages.error_page(request, "form.bad_title", "form.bad", status_code=400)
+    return _back(request, "consent")
+
+
+async def introduction_submit(request: Request) -> Response:
+    token = request.path_params["token"]
+    form = await pages.guard_post(request, back=f"/me/{token}")
+    if isinstance(form, Response):
+        return form
+    candidate = await _candidate(request)
+    if isinstance(candidate, Response):
+        return candidate
+    answer = pages.text(form, "answer")
+    raw_id = request.path_params["introduction_id"]
+    if answer not in ("accept", "decline") or not (raw_id.isascii() and raw_id.isdigit()):
+        return pages.error_page(request, "form.bad_title", "form.bad", status_code=400)
+    try:
+        await portal.respond_introduction(candidate.id, int(raw_id), answer == "accept")
+    except DomainError:
+        return pages.error_page(
+            request,
+            "portal.intro_failed_title",
+            "portal.intro_failed",
+            status_code=409,
+            action=(f"/me/{token}", "link.back_to_portal"),
+        )
+    return _back(request, "introduction")
+
+
+async def export(request: Request) -> Response:
+    candidate = await _candidate(request)
+    if isinstance(candidate, Response):
+        return candidate
+    data = await portal.export(candidate.id)
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        media_type="application/json",
+        headers={
+            "content-disposition": 'attachment; filename="career-relay-my-data.json"',
+            "cache-control": "no-store",
+        },
+    )
+
+
+async def erase_page(request: Request) -> Response:
+    candidate = await _candidate(request)
+    if isinstance(candidate, Response):
+        return candidate
+    return pages.render(request, "portal_erase.html", {"token": request.path_params["token"]})
+
+
+async def erase_submit(request: Request) -> Response:
+    token = request.path_params["token"]
+    form = await pages.guard_post(request, back=f"/me/{token}/erase")
+    if isinstance(form, Response):
+        return form
+    candidate = await _candidate(request)
+    if isinstance(candidate, Response):
+        return candidate
+    if not pages.checked(form, "confirm"):
+        errors = pages.Errors(fields={"confirm": pages.t(request)("errors.confirm.REQUIRED")})
+        return pages.render(
+            request,
+            "portal_erase.html",
+            {"token": token, "errors": errors},
+            status_code=422,
+            page_path=f"/me/{token}/erase",
+        )
+    await portal.erase(candidate.id, redis=request.app.state.redis)
+    return RedirectResponse("/me/erased", status_code=303)
+
+
+def routes() -> list[Route]:
+    post = {"methods": ["POST"], "max_body_size": BODY_LIMIT}
+    return [
+        Route("/me", me_page, methods=["GET"]),
+        Route("/me", me_submit, **post),
+        Route("/me/sent", me_sent, methods=["GET"]),
+        Route("/me/erased", erased, methods=["GET"]),
+        Route("/me/{token}", portal_page, methods=["GET"]),
+        Route("/me/{token}/profile", profile_submit, **post),
+        Route("/me/{token}/consent", consent_submit, **post),
+        Route("/me/{token}/introductions/{introduction_id}", introduction_submit, **post),
+        Route("/me/{token}/export", export, methods=["GET"]),
+        Route("/me/{token}/erase", erase_page, methods=["GET"]),
+        Route("/me/{token}/erase", erase_submit, **post),
+    ]
