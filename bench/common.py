@@ -21,9 +21,10 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def server_url() -> str:
-    return os.environ.get("RELAY_BENCH_DATABASE_URL",
-                          os.environ.get("RELAY_TEST_DATABASE_URL",
-                                         "postgres://postgres@127.0.0.1:5432/postgres"))
+    return os.environ.get(
+        "RELAY_BENCH_DATABASE_URL",
+        os.environ.get("RELAY_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+    )
 
 
 @contextlib.asynccontextmanager
@@ -52,9 +53,11 @@ class Timer:
 def save(name: str, figures: dict, markdown: str) -> None:
     """Writes bench/results/<name>.json and .md, and prints the Markdown."""
     RESULTS.mkdir(exist_ok=True)
-    meta = {"at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": f"{platform.machine()} {os.cpu_count()} cores",
-            "python": platform.python_version()}
+    meta = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()} {os.cpu_count()} cores",
+        "python": platform.python_version(),
+    }
     (RESULTS / f"{name}.json").write_text(json.dumps(meta | figures, indent=2) + "\n")
     (RESULTS / f"{name}.md").write_text(markdown + "\n")
     print(markdown)

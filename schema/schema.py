@@ -14,6 +14,8 @@ from schema.applications.queries import ApplicationQueries
 from schema.companies.mutations import CompanyMutations
 from schema.companies.queries import CompanyQueries, OperatorQuery
 from schema.context import Info
+from schema.credits.mutations import CreditMutations
+from schema.credits.queries import CreditQueries
 from schema.errors import should_mask_error
 from schema.openings.mutations import OpeningMutations
 from schema.openings.queries import OpeningQueries
@@ -38,10 +40,12 @@ class RootQuery:
 
 
 Query = merge_types(
-    "Query", (RootQuery, CompanyQueries, TagQueries, OpeningQueries, ApplicationQueries)
+    "Query",
+    (RootQuery, CompanyQueries, TagQueries, OpeningQueries, ApplicationQueries, CreditQueries),
 )
 Mutation = merge_types(
-    "Mutation", (CompanyMutations, ApiKeyMutations, OpeningMutations, ApplicationMutations)
+    "Mutation",
+    (CompanyMutations, ApiKeyMutations, OpeningMutations, ApplicationMutations, CreditMutations),
 )
 
 

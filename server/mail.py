@@ -103,9 +103,12 @@ def job_id(message_id: int, attempts: int = 0) -> str:
     """arq job id of the next attempt.
 
     The first job is ``mail:{id}``; after a failure or a lost worker the attempt number is
-    added, because arq keeps an id blocked while the previous job's result lives on.
+    added, because arq keeps an id blocked while the previous job's result lives on. arq job
+    ids are global to a Redis server, so they carry the queue name: deployments (and test
+    runs) sharing a Redis never block each other's mails.
     """
-    return f"mail:{message_id}" if attempts == 0 else f"mail:{message_id}:{attempts}"
+    own = f"mail:{message_id}" if attempts == 0 else f"mail:{message_id}:{attempts}"
+    return f"{get_settings().queue_name}:{own}"
 
 
 def message_id_header(message_id: int) -> str:
@@ -237,50 +240,47 @@ async def send(message_id: int, smtp: SmtpSender) -> SendOutcome:
     return SendOutcome(SendResult.SENT)
 
 
+_CLAIM = (
+    "UPDATE mail_message SET status = 'SENDING', claimed_at = $2, attempts = attempts + 1 "
+    "WHERE id = $1 AND status = 'PENDING' AND send_after <= $2 "
+    "AND id IN (SELECT id FROM mail_message WHERE id = $1 FOR UPDATE SKIP LOCKED) "
+    "RETURNING *"
+)
+_MARK_SENT = (
+    "WITH sent AS (UPDATE mail_message SET status = 'SENT', sent_at = $2, message_id = $3, "
+    "last_error = '' WHERE id = $1 AND status IN ('SENDING', 'PENDING') RETURNING referral_id) "
+    "UPDATE referral SET status = 'MAILED', mailed_at = $2 "
+    "WHERE id = (SELECT referral_id FROM sent) AND status = 'PENDING'"
+)
+
+
 async def _claim(message_id: int, now: datetime) -> MailMessage | None:
-    """PENDING and due → SENDING (or SUPPRESSED) in one short transaction; None when the row
-    is not ours to send."""
-    async with in_transaction():
-        message = (
-            await MailMessage.filter(id=message_id, status=MailStatus.PENDING, send_after__lte=now)
-            .select_for_update(skip_locked=True)
-            .first()
-        )
-        if message is None:
-            return None
-        reason = await suppressions.reason_for(message.recipient)
-        if suppressions.blocks(reason, message.kind):
+    """PENDING and due → SENDING in one statement (the hot path), or SUPPRESSED when the
+    address may not get this kind; None when the row is not ours to send."""
+    rows = await connections.get("default").execute_query_dict(_CLAIM, [message_id, now])
+    if not rows:
+        return None
+    message = MailMessage._init_from_db(**rows[0])
+    reason = await suppressions.reason_for(message.recipient)
+    if suppressions.blocks(reason, message.kind):
+        async with in_transaction():
             message.status, message.last_error = MailStatus.SUPPRESSED, f"suppressed: {reason}"
-            await message.save(update_fields=["status", "last_error"])
+            message.attempts -= 1  # nothing was attempted
+            await message.save(update_fields=["status", "last_error", "attempts"])
             closed = (
                 ReferralStatus.BOUNCED
                 if reason == SuppressionReason.BOUNCED
                 else ReferralStatus.OPTED_OUT
             )
             await suppressions.close_referrals([message.id], closed)
-            return message
-        message.status, message.claimed_at = MailStatus.SENDING, now
-        message.attempts += 1
-        await message.save(update_fields=["status", "claimed_at", "attempts"])
     return message
 
 
 async def _mark_sent(message: MailMessage) -> None:
-    now = datetime.now(UTC)
-    async with in_transaction():
-        # PENDING too: a sweeper that wrongly took us for dead must not send it again.
-        await MailMessage.filter(
-            id=message.id, status__in=[MailStatus.SENDING, MailStatus.PENDING]
-        ).update(
-            status=MailStatus.SENT,
-            sent_at=now,
-            message_id=message_id_header(message.id),
-            last_error="",
-        )
-        if message.referral_id is not None:
-            await Referral.filter(id=message.referral_id, status=ReferralStatus.PENDING).update(
-                status=ReferralStatus.MAILED, mailed_at=now
-            )
+    # PENDING too: a sweeper that wrongly took us for dead must not send it again.
+    await connections.get("default").execute_query_dict(
+        _MARK_SENT, [message.id, datetime.now(UTC), message_id_header(message.id)]
+    )
 
 
 async def _bounce(message: MailMessage, error: str) -> None:

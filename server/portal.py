@@ -8,6 +8,7 @@ withdrawn (effective at once), answers to introduction requests, data export and
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -157,13 +158,11 @@ async def candidate_for(raw: str) -> Candidate:
 
 async def _follow_up_companies(candidate_id: int) -> list[Company]:
     """Companies the person may give follow-up consent to: those that referred them."""
-    ids = set(
-        await Referral.filter(candidate_id=candidate_id).values_list("company_id", flat=True)
-    )
+    ids = set(await Referral.filter(candidate_id=candidate_id).values_list("company_id", flat=True))
     ids |= set(
-        await Consent.filter(
-            candidate_id=candidate_id, scope=ConsentScope.FOLLOW_UP
-        ).values_list("company_id", flat=True)
+        await Consent.filter(candidate_id=candidate_id, scope=ConsentScope.FOLLOW_UP).values_list(
+            "company_id", flat=True
+        )
     )
     ids.discard(None)
     return await Company.filter(id__in=list(ids)).order_by("name", "id")
@@ -182,12 +181,8 @@ def introductions_module() -> Any | None:
 
 async def introductions(candidate_id: int) -> list[IntroductionItem]:
     rows = await Introduction.filter(candidate_id=candidate_id).order_by("-requested_at", "-id")
-    companies = {
-        c.id: c for c in await Company.filter(id__in=list({r.company_id for r in rows}))
-    }
-    openings = {
-        o.id: o for o in await Opening.filter(id__in=list({r.opening_id for r in rows}))
-    }
+    companies = {c.id: c for c in await Company.filter(id__in=list({r.company_id for r in rows}))}
+    openings = {o.id: o for o in await Opening.filter(id__in=list({r.opening_id for r in rows}))}
     return [
         IntroductionItem(
             id=r.id,
@@ -292,7 +287,9 @@ async def respond_introduction(candidate_id: int, introduction_id: int, accept: 
     await candidates.live(candidate_id)
     if not await Introduction.exists(id=introduction_id, candidate_id=candidate_id):
         raise NotFound("introduction", ["introduction"])
-    await module.respond(candidate_id, introduction_id, accept)
+    answered = module.respond(candidate_id, introduction_id, accept)
+    if inspect.isawaitable(answered):
+        await answered
 
 
 def _iso(value: datetime | None) -> str | None:

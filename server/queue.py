@@ -6,6 +6,7 @@ import logging
 
 from arq.connections import ArqRedis, RedisSettings
 from redis.asyncio import ConnectionPool
+from redis.exceptions import RedisError
 
 from server.config import Settings
 
@@ -34,5 +35,5 @@ async def enqueue(redis: ArqRedis, job: str, *args: object, job_id: str | None =
     """
     try:
         await redis.enqueue_job(job, *args, _job_id=job_id)
-    except (OSError, ConnectionError, TimeoutError) as exc:  # redis-py wraps socket errors
+    except (OSError, RedisError) as exc:
         log.warning("enqueue %s failed, the sweeper will retry: %s", job, exc)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from jinja2 import StrictUndefined, TemplateError, meta
+from jinja2 import StrictUndefined, Template, TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from server.errors import DomainError, ErrorCode, FieldError
@@ -107,8 +108,13 @@ class RenderedMail:
     html: str
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    return _env.from_string(source)
+
+
 def _render(source: str, values: dict[str, str]) -> str:
-    return _env.from_string(source).render(**values)
+    return _compiled(source).render(**values)
 
 
 def to_html(text: str) -> str:

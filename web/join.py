@@ -93,7 +93,12 @@ async def confirm_submit(request: Request) -> Response:
 def routes() -> list[Route]:
     return [
         Route("/join/confirm/{token}", confirm_page, methods=["GET"]),
-        Route("/join/confirm/{token}", confirm_submit, methods=["POST"], max_body_size=pages.MAX_FORM_BYTES),
+        Route(
+            "/join/confirm/{token}",
+            confirm_submit,
+            methods=["POST"],
+            max_body_size=pages.MAX_FORM_BYTES,
+        ),
         Route("/join/{code}", join_page, methods=["GET"]),
         Route("/join/{code}", join_submit, methods=["POST"], max_body_size=pages.MAX_FORM_BYTES),
         Route("/join/{code}/sent", join_sent, methods=["GET"]),

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -200,7 +202,7 @@ async def read_form(request: Request) -> FormData | None:
         return None
     try:
         return await request.form(max_files=0, max_fields=50, max_part_size=MAX_FORM_BYTES)
-    except Exception:  # malformed multipart / urlencoded bodies
+    except (HTTPException, MultiPartException, ValueError):  # malformed bodies
         return None
 
 

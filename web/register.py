@@ -95,6 +95,11 @@ async def privacy(request: Request) -> Response:
 def routes() -> list[Route]:
     return [
         Route("/register/{token}", register_page, methods=["GET"]),
-        Route("/register/{token}", register_submit, methods=["POST"], max_body_size=pages.MAX_FORM_BYTES),
+        Route(
+            "/register/{token}",
+            register_submit,
+            methods=["POST"],
+            max_body_size=pages.MAX_FORM_BYTES,
+        ),
         Route("/privacy", privacy, methods=["GET"]),
     ]

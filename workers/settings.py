@@ -12,6 +12,7 @@ from server import heartbeat as heartbeats
 from server.config import get_settings
 from server.db import tortoise_config
 from server.queue import redis_settings
+from workers import credits as credit_jobs
 from workers import mail as mail_jobs
 
 JOB_TIMEOUT_SECONDS = 60
@@ -40,8 +41,12 @@ async def heartbeat(ctx: dict[str, Any]) -> str:
     return beat.beat_at.isoformat()
 
 
-FUNCTIONS = [heartbeat, mail_jobs.send_mail, mail_jobs.sweep_outbox]
-CRON_JOBS = [cron(heartbeat, second=0, unique=True, run_at_startup=True), mail_jobs.SWEEP_CRON]
+FUNCTIONS = [heartbeat, mail_jobs.send_mail, mail_jobs.sweep_outbox, credit_jobs.settle_credits]
+CRON_JOBS = [
+    cron(heartbeat, second=0, unique=True, run_at_startup=True),
+    mail_jobs.SWEEP_CRON,
+    credit_jobs.SETTLE_CRON,
+]
 
 
 class WorkerSettings:

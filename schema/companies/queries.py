@@ -6,9 +6,10 @@ import strawberry
 
 from schema.companies.types import Company, CompanyConnection, CompanyStatus
 from schema.context import Info
+from schema.credits.queries import LedgerCheck, check_ledger
 from schema.errors import PublicError
 from schema.pagination import After, First, paginate
-from schema.permissions import IsCompany
+from schema.permissions import IsCompany, IsOperator
 from server import companies
 from server import models as m
 from server.errors import DomainError
@@ -47,3 +48,11 @@ class OperatorQuery:
         status: CompanyStatus | None = None,  # type: ignore[valid-type]
     ) -> CompanyConnection:
         return await list_companies(info, first, after, status and m.CompanyStatus(status))
+
+    @strawberry.field(
+        permission_classes=[IsOperator],
+        description="Every company's balance recomputed from its ledger and compared with the "
+        "stored one; lists only the companies that disagree.",
+    )
+    async def ledger_check(self) -> LedgerCheck:
+        return await check_ledger()

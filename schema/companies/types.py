@@ -10,8 +10,9 @@ from strawberry.dataloader import DataLoader
 
 from schema import node
 from schema.context import Context, Info
+from schema.credits.types import ReferralProgress
 from schema.pagination import Connection
-from server import companies, referrals
+from server import companies, credits, referrals
 from server import models as m
 
 CompanyStatus = strawberry.enum(m.CompanyStatus, description="Lifecycle of a partner company.")
@@ -50,6 +51,12 @@ class Company(relay.Node):
     async def referral_counts(self) -> list[ReferralStatusCount]:
         counts = await referrals.counts_by_status(self.id)
         return [ReferralStatusCount(status=s, count=n) for s, n in counts.items()]
+
+    @strawberry.field(
+        description="Qualified referrals and the credits earned from them (one per ten)."
+    )
+    async def referral_progress(self) -> ReferralProgress:
+        return ReferralProgress.from_progress(await credits.progress(self.id))
 
     @classmethod
     def from_model(cls, company: m.Company) -> Company:

@@ -35,6 +35,10 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 WIDTHS = {"phone": 390, "desktop": 1280}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "no_javascript: run the page with JavaScript disabled")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -63,9 +67,13 @@ async def live_url(app):
     await task
 
 
+def _has_chromium() -> bool:
+    return Path(CHROMIUM).exists()
+
+
 @pytest_asyncio.fixture(scope="session")
 async def browser():
-    if not Path(CHROMIUM).exists():
+    if not _has_chromium():
         pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
     from playwright.async_api import async_playwright
 
@@ -76,13 +84,16 @@ async def browser():
 
 
 @pytest_asyncio.fixture
-async def page(browser, live_url):
-    """A fresh browser context (no cookies) with a phone-sized page; fails on console errors."""
+async def page(browser, live_url, request):
+    """A fresh browser context (no cookies) with a phone-sized page; errors are collected.
+
+    Tests marked ``no_javascript`` run with JavaScript disabled: the pages need none.
+    """
     context = await browser.new_context(
         base_url=live_url,
         viewport={"width": WIDTHS["phone"], "height": 844},
         locale="ja-JP",
-        java_script_enabled=True,
+        java_script_enabled=request.node.get_closest_marker("no_javascript") is None,
     )
     tab = await context.new_page()
     errors: list[str] = []
@@ -132,6 +143,9 @@ class Screenshots:
     def publish(self, names: list[str], target: Path) -> None:
         """Copies a handful to ``docs/screenshots/`` for the README."""
         target.mkdir(parents=True, exist_ok=True)
+        for stale in target.glob("*.png"):
+            if stale.stem.rsplit("-", 2)[0] not in names:
+                stale.unlink()
         for path in self.taken:
             if path.stem.rsplit("-", 2)[0] in names:
                 shutil.copyfile(path, target / path.name)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from server.models import (
     Candidate,
     Company,
@@ -22,6 +24,7 @@ PORTAL_LINK = re.compile(r"/me/([A-Za-z0-9_\-]+)")
 PUBLISHED = ["register", "register-errors", "thanks", "portal", "erase"]
 
 
+@pytest.mark.no_javascript
 async def test_candidate_walk_from_referral_to_erasure(page, app, company_a, screenshots):
     # given: a rejection mail's referral
     referral, token = await make_referral(

@@ -397,7 +397,11 @@ async def claimed(message: MailMessage, ago: timedelta, attempts: int = 1) -> No
 async def queued_job_ids(redis, settings, *messages: MailMessage) -> set[str]:
     """Ids of the queued jobs of these mails (other tests' jobs may share the queue)."""
     mine = {f"mail:{m.id}" for m in messages}
-    queued = {job_id.decode() for job_id in await redis.zrange(settings.queue_name, 0, -1)}
+    prefix = f"{settings.queue_name}:"
+    queued = {
+        job_id.decode().removeprefix(prefix)
+        for job_id in await redis.zrange(settings.queue_name, 0, -1)
+    }
     return {job_id for job_id in queued if ":".join(job_id.split(":")[:2]) in mine}
 
 

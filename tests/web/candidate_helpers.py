@@ -10,7 +10,6 @@ import httpx
 import pytest_asyncio
 
 from server import tokens
-from server.config import get_settings
 from server.models import (
     Applicant,
     Application,
@@ -94,7 +93,3 @@ async def reset_rate_limits(app, redis):
     keys = [key async for key in redis.scan_iter(match=f"{prefix()}:*")]
     if keys:
         await redis.delete(*keys)
-
-
-def run_settings():
-    return get_settings()

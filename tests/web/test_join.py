@@ -150,9 +150,9 @@ async def test_invalid_email_is_reported_next_to_the_field(client, company_a):
     code = await _code(company_a.company_id)
 
     for value, message in [
-        ("", "メールアドレスを入力してください。"),
-        ("not an address", "メールアドレスの形式が正しくありません"),
-        ("<script>alert(1)</script>@x", "メールアドレスの形式が正しくありません"),
+        ("", "メールアドレス: 入力してください。"),
+        ("not an address", "メールアドレス: 形式が正しくありません"),
+        ("<script>alert(1)</script>@x", "メールアドレス: 形式が正しくありません"),
     ]:
         response = await post_form(client, f"/join/{code}", {"email": value})
         assert response.status_code == 422

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from web import i18n
 from tests.web.candidate_helpers import make_referral, reset_rate_limits  # noqa: F401
+from web import i18n
 
 TEMPLATES = Path(__file__).parents[2] / "web" / "templates"
 EXPECTED_HEADERS = {
@@ -59,19 +59,36 @@ def test_every_translation_key_exists_in_both_languages():
     for path in _templates():
         used |= set(re.findall(r"""\bt\(\s*["']([a-z_.A-Z]+)["']""", path.read_text("utf-8")))
     dynamic = {
-        "fields": ["email", "display_name", "headline", "experience_years", "skills",
-                   "job_types", "locations", "conditions", "desired_conditions", "confirm"],
+        "fields": [
+            "email",
+            "display_name",
+            "headline",
+            "experience_years",
+            "skills",
+            "job_types",
+            "locations",
+            "conditions",
+            "desired_conditions",
+            "confirm",
+        ],
         "introduction_status": ["REQUESTED", "ACCEPTED", "DECLINED", "EXPIRED"],
-        "privacy": [f"{s}{suffix}" for s in
-                    ("collect", "use", "share", "follow_up", "keep", "rights", "contact")
-                    for suffix in ("", "_title")],
+        "privacy": [
+            f"{s}{suffix}"
+            for s in ("collect", "use", "share", "follow_up", "keep", "rights", "contact")
+            for suffix in ("", "_title")
+        ],
     }
     for prefix, names in dynamic.items():
         used |= {f"{prefix}.{name}" for name in names}
     python = (Path(__file__).parents[2] / "web").glob("*.py")
     for path in python:
-        used |= set(re.findall(r'"((?:link|csrf|throttled|form|join|join_sent|me_sent|erased|'
-                               r'portal|errors)\.[a-zA-Z_.]+)"', path.read_text("utf-8")))
+        used |= set(
+            re.findall(
+                r'"((?:link|csrf|throttled|form|join|join_sent|me_sent|erased|'
+                r'portal|errors)\.[a-zA-Z_.]+)"',
+                path.read_text("utf-8"),
+            )
+        )
     used = {key for key in used if not key.endswith((".", ".html"))}
     assert len(used) > 100
     for lang in i18n.LANGS:
@@ -114,8 +131,11 @@ async def test_privacy_page_names_the_terms_version(client):
 
 async def test_oversized_form_is_refused_without_a_crash(client, company_a):
     _, raw = await make_referral(company_a.company_id)
-    response = await client.post(f"/register/{raw}", content=b"a=" + b"x" * 600_000,
-                                 headers={"content-type": "application/x-www-form-urlencoded"})
+    response = await client.post(
+        f"/register/{raw}",
+        content=b"a=" + b"x" * 600_000,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code in (400, 413)
 
 
@@ -131,3 +151,17 @@ async def test_nul_bytes_and_control_characters_are_dropped(client, company_a):
     candidate = await Candidate.get(id=referral.candidate_id)
     assert candidate.display_name == "山田太郎"
     assert candidate.headline == "ab"
+
+
+async def test_file_uploads_and_broken_bodies_are_refused(client, company_a):
+    referral, raw = await make_referral(company_a.company_id)
+    upload = await client.post(f"/register/{raw}", files={"headline": ("a.txt", b"x")})
+    broken = await client.post(
+        f"/register/{raw}",
+        content=b"--xx\r\nnot really multipart",
+        headers={"content-type": "multipart/form-data; boundary=xx"},
+    )
+    assert upload.status_code == 400
+    assert broken.status_code in (400, 403)
+    await referral.refresh_from_db()
+    assert referral.status == "MAILED"

@@ -312,15 +312,16 @@ async def test_erase_wipes_personal_fields_and_keeps_the_referral(client, compan
         expires_at=datetime.now(UTC) + timedelta(days=14),
     )
     await ProvisionRecord.create(
-        candidate=candidate, company_id=other.company_id, introduction=intro, items=["name", "email"]
+        candidate=candidate,
+        company_id=other.company_id,
+        introduction=intro,
+        items=["name", "email"],
     )
     raw = await _portal_token(candidate)
 
     # when: the confirm step first, without and then with the box ticked
     confirm_page = await client.get(f"/me/{raw}/erase")
-    unticked = await client.post(
-        f"/me/{raw}/erase", data={"csrf_token": csrf_from(confirm_page)}
-    )
+    unticked = await client.post(f"/me/{raw}/erase", data={"csrf_token": csrf_from(confirm_page)})
     await candidate.refresh_from_db()
     assert candidate.erased_at is None
     erased = await client.post(

@@ -141,9 +141,7 @@ async def test_full_width_input_is_normalised_to_tags(client, company_a):
     tags = {t.id: t for t in await Tag.filter(id__in=candidate.tag_ids)}
     skills = [tags[i] for i in candidate.tag_ids if tags[i].category == TagCategory.SKILL]
     assert len(skills) == 2  # Ｐｙｔｈｏｎ twice is one tag
-    assert "python" in {t.slug for t in skills} or any(
-        "python" in t.synonyms for t in skills
-    )
+    assert "python" in {t.slug for t in skills} or any("python" in t.synonyms for t in skills)
     locations = [tags[i] for i in candidate.tag_ids if tags[i].category == TagCategory.LOCATION]
     assert len(locations) == 2
 
@@ -167,7 +165,7 @@ async def test_missing_required_fields_are_reported_next_to_each(client, company
         assert f'id="{name}-error"' in body
         assert f'aria-describedby="{name}-error {name}-hint"' in body
     assert 'aria-invalid="true"' in body
-    assert "お名前を入力してください。" in body
+    assert "お名前: 入力してください。" in body  # the summary names the field
     assert 'role="alert"' in body
     # the ticked consent is kept on the form; nothing is stored
     assert 'name="share" value="1" checked' in body
@@ -266,7 +264,7 @@ async def test_unknown_and_expired_tokens_get_a_clear_page(client, company_a):
 
 
 async def test_cancelled_referral_is_not_found(client, company_a):
-    referral, raw = await make_referral(company_a.company_id, status=ReferralStatus.CANCELLED)
+    _, raw = await make_referral(company_a.company_id, status=ReferralStatus.CANCELLED)
     assert (await client.get(f"/register/{raw}")).status_code == 404
 
 
@@ -409,4 +407,4 @@ async def test_english_error_messages(client, company_a):
     client.cookies.set("lang", "en", domain="relay.test")
     response = await post_form(client, f"/register/{raw}", {**PROFILE, "display_name": ""})
     assert response.status_code == 422
-    assert "Please enter your name." in response.text
+    assert "Name: Please fill this in." in response.text

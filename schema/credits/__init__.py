@@ -1,0 +1,1 @@
+"""GraphQL of introduction credits: the ledger, referral progress, adjustments."""

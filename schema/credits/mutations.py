@@ -1,0 +1,66 @@
+"""adjustCredits (operator only)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from schema import node
+from schema.companies.types import Company
+from schema.context import Info
+from schema.credits.types import CreditEntry
+from schema.errors import UserError, user_errors
+from schema.permissions import IsOperator
+from server import credits
+from server import models as m
+from server.errors import DomainError
+
+
+@strawberry.input(description="A manual change of a company's credit balance.")
+class AdjustCreditsInput:
+    company_id: relay.GlobalID = strawberry.field(description="The company to adjust.")
+    delta: int = strawberry.field(
+        description=f"Credits to add (positive) or remove (negative): not 0, at most "
+        f"{credits.MAX_ADJUSTMENT} either way; the balance never goes below 0."
+    )
+    memo: str = strawberry.field(
+        description=f"Why, 1 to {credits.MAX_MEMO_LENGTH} characters (kept in the ledger and "
+        "the audit log)."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Up to 200 characters: a retry with the same key returns the first entry; "
+        "the same key with another input is IDEMPOTENCY_KEY_REUSED.",
+    )
+
+
+@strawberry.type
+class AdjustCreditsPayload:
+    credit_entry: CreditEntry | None = strawberry.field(description="The ADJUSTMENT entry.")
+    company: Company | None = strawberry.field(description="The company with its new balance.")
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class CreditMutations:
+    @strawberry.mutation(
+        permission_classes=[IsOperator],
+        description="Operator: adds or removes a company's credits by hand, audited.",
+    )
+    async def adjust_credits(self, info: Info, input: AdjustCreditsInput) -> AdjustCreditsPayload:
+        company_id = node.decode(str(input.company_id), "Company")[1]
+        try:
+            entry = await credits.adjust(
+                info.context.caller, company_id, input.delta, input.memo, input.idempotency_key
+            )
+        except DomainError as error:
+            return AdjustCreditsPayload(
+                credit_entry=None, company=None, user_errors=user_errors(error)
+            )
+        info.context.loaders.pop("company", None)  # its balance changed
+        company = await m.Company.get(id=entry.company_id)
+        return AdjustCreditsPayload(
+            credit_entry=CreditEntry.from_model(entry),
+            company=Company.from_model(company),
+            user_errors=[],
+        )

@@ -1,0 +1,197 @@
+"""Stateful property test of the credit ledger: any sequence of qualifying referrals,
+(concurrent) settlements, spends, refunds and retries keeps the ledger consistent.
+
+Hypothesis rules are synchronous, so the machine runs in a worker thread and hands each
+piece of async work to the test's event loop (where Tortoise's connections live).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
+from tortoise import connections
+
+from server import credits
+from server.errors import DomainError, ErrorCode
+from server.models import Company, CreditEntry, CreditKind, Referral, ReferralStatus
+from tests.server.test_credits import qualify
+
+T = TypeVar("T")
+COMPANIES = ("A", "B")
+SETTINGS = settings(
+    max_examples=25,
+    stateful_step_count=15,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A ledger post the machine made, to retry or refund later."""
+
+    company: str
+    delta: int
+    kind: CreditKind
+    key: str
+
+
+async def new_company(name: str) -> int:
+    token = secrets.token_hex(8)
+    company = await Company.create(name=name, slug=f"prop-{token}", join_code=token)
+    return company.id
+
+
+async def settle_concurrently(company_id: int, runs: int) -> int:
+    """``runs`` settlements at once, each in its own task (so its own connection)."""
+    results = await asyncio.gather(*(credits.settle(company_id) for _ in range(runs)))
+    return sum(len(r) for r in results)
+
+
+async def rows(sql: str, ids: list[int]) -> list[dict[str, Any]]:
+    return await connections.get("default").execute_query_dict(sql, [ids])
+
+
+_BALANCES = """
+SELECT c.id, c.credit_balance AS stored, COALESCE(sum(e.delta), 0) AS computed,
+       count(e.id) FILTER (WHERE e.kind = 'SETTLEMENT') AS earned
+FROM company c LEFT JOIN credit_entry e ON e.company_id = c.id
+WHERE c.id = ANY($1) GROUP BY c.id
+"""
+_SETTLEMENT_SIZES = """
+SELECT e.id, count(r.id) AS referrals, bool_and(r.company_id = e.company_id) AS same_company,
+       bool_and(r.status = 'SETTLED' AND r.settled_at IS NOT NULL) AS all_settled
+FROM credit_entry e LEFT JOIN referral r ON r.settlement_id = e.id
+WHERE e.kind = 'SETTLEMENT' AND e.company_id = ANY($1) GROUP BY e.id
+"""
+_REFUNDS = """
+SELECT refund.id AS refund_id, count(spend.id) AS spends
+FROM credit_entry refund LEFT JOIN credit_entry spend
+  ON spend.kind = 'INTRODUCTION' AND spend.company_id = refund.company_id
+ AND refund.idempotency_key = 'refund:' || spend.idempotency_key
+WHERE refund.kind = 'REFUND' AND refund.company_id = ANY($1) GROUP BY refund.id
+"""
+
+
+def make_machine(loop: asyncio.AbstractEventLoop) -> type[RuleBasedStateMachine]:
+    def run(coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=60)
+
+    class LedgerMachine(RuleBasedStateMachine):
+        spends = Bundle("spends")
+        posts = Bundle("posts")
+
+        def __init__(self) -> None:
+            super().__init__()
+            # Fresh companies per example: tables are only emptied after the whole test.
+            self.ids = {name: run(new_company(f"Prop {name}")) for name in COMPANIES}
+            self.qualified = dict.fromkeys(COMPANIES, 0)
+            self.earned = dict.fromkeys(COMPANIES, 0)
+            self.balance = dict.fromkeys(COMPANIES, 0)
+
+        @rule(company=st.sampled_from(COMPANIES), n=st.integers(1, 12))
+        def qualify_referrals(self, company: str, n: int) -> None:
+            run(qualify(self.ids[company], n))
+            self.qualified[company] += n
+
+        @rule(company=st.sampled_from(COMPANIES), runs=st.integers(1, 4))
+        def settle(self, company: str, runs: int) -> None:
+            written = run(settle_concurrently(self.ids[company], runs))
+
+            due = self.qualified[company] // credits.REFERRALS_PER_CREDIT
+            assert written == due - self.earned[company]
+            self.earned[company] = due
+            self.balance[company] += written
+            progress = run(credits.progress(self.ids[company]))
+            assert progress.credits_earned == due
+            assert progress.toward_next_credit == (
+                self.qualified[company] % credits.REFERRALS_PER_CREDIT
+            )
+
+        @rule(targets=(spends, posts), company=st.sampled_from(COMPANIES))
+        def spend(self, company: str):
+            posted = Posted(company, -1, CreditKind.INTRODUCTION, f"spend:{secrets.token_hex(8)}")
+            try:
+                _, created = run(self._post(posted))
+            except DomainError as error:
+                assert self.balance[company] == 0
+                assert [e.code for e in error.errors] == [ErrorCode.INSUFFICIENT_CREDITS]
+                return multiple()
+            assert self.balance[company] > 0 and created
+            self.balance[company] -= 1
+            return posted
+
+        @rule(target=posts, spent=consumes(spends))
+        def refund(self, spent: Posted) -> Posted:
+            posted = Posted(spent.company, 1, CreditKind.REFUND, f"refund:{spent.key}")
+            _, created = run(self._post(posted))
+            assert created
+            self.balance[spent.company] += 1
+            return posted
+
+        @rule(posted=posts)
+        def retry(self, posted: Posted) -> None:
+            entry, created = run(self._post(posted))
+            assert not created
+            assert (entry.idempotency_key, entry.delta) == (posted.key, posted.delta)
+
+        async def _post(self, posted: Posted) -> tuple[CreditEntry, bool]:
+            return await credits.post(
+                self.ids[posted.company], posted.delta, posted.kind, posted.key
+            )
+
+        @invariant()
+        def ledger_is_consistent(self) -> None:
+            run(self._check())
+
+        async def _check(self) -> None:
+            ids = list(self.ids.values())
+            by_id = {row["id"]: row for row in await rows(_BALANCES, ids)}
+            for name, company_id in self.ids.items():
+                row = by_id[company_id]
+                assert row["stored"] == row["computed"] == self.balance[name] >= 0
+                assert row["earned"] == self.earned[name]
+                assert row["earned"] <= self.qualified[name] // credits.REFERRALS_PER_CREDIT
+            assert not [m for m in await credits.ledger_check() if m.company_id in ids]
+            await self._check_settlements(ids)
+            refunds = await rows(_REFUNDS, ids)
+            assert all(r["spends"] == 1 for r in refunds)
+
+        async def _check_settlements(self, ids: list[int]) -> None:
+            sizes = await rows(_SETTLEMENT_SIZES, ids)
+            assert all(
+                s["referrals"] == credits.REFERRALS_PER_CREDIT
+                and s["same_company"]
+                and s["all_settled"]
+                for s in sizes
+            )
+            settled = Referral.filter(company_id__in=ids, status=ReferralStatus.SETTLED)
+            assert await settled.count() == len(sizes) * credits.REFERRALS_PER_CREDIT
+            assert not await settled.filter(settlement_id__isnull=True).exists()
+            assert not await Referral.filter(
+                company_id__in=ids, status=ReferralStatus.QUALIFIED, settlement_id__isnull=False
+            ).exists()
+
+    return LedgerMachine
+
+
+async def test_ledger_stays_consistent_under_any_sequence(app):
+    machine = make_machine(asyncio.get_running_loop())
+
+    await asyncio.to_thread(run_state_machine_as_test, machine, settings=SETTINGS)
