@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.config import Settings
-from web import join, links, portal, register, static, unsubscribe
+from web import join, links, mailbox, portal, register, static, unsubscribe
 
 
 def routes(settings: Settings) -> list:
@@ -14,5 +14,6 @@ def routes(settings: Settings) -> list:
         *join.routes(),
         *portal.routes(),
         *unsubscribe.routes(),
+        *mailbox.routes(settings),
         static.mount(),
     ]
