@@ -9,66 +9,16 @@ posts the same body.
 
 from __future__ import annotations
 
-from html import escape
-
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from server import suppressions, tokens
-from server.errors import DomainError, ErrorCode
+from server.errors import DomainError
 from server.models import TokenPurpose
+from web import pages
 
 MAX_BODY_BYTES = 1024
-_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-
-_PAGE = """<!doctype html>
-<html lang="ja">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<title>{title}</title>
-<link rel="stylesheet" href="/static/style.css">
-</head>
-<body>
-<main>
-{body}
-</main>
-</body>
-</html>
-"""
-
-_CONFIRM = """<h1>配信停止</h1>
-<p>Career Relay からのメール配信を停止しますか？</p>
-<p lang="en">Stop receiving mail from Career Relay?</p>
-<form method="post" action="{action}">
-<input type="hidden" name="List-Unsubscribe" value="One-Click">
-<button type="submit">配信を停止する / Unsubscribe</button>
-</form>"""
-
-_DONE = """<h1>配信を停止しました</h1>
-<p>このメールアドレスには、今後 Career Relay からのお知らせをお送りしません。</p>
-<p lang="en">You have been unsubscribed: Career Relay will not mail this address again.</p>"""
-
-_NOT_FOUND = """<h1>リンクが見つかりません</h1>
-<p>このリンクは無効か、有効期限が切れています。</p>
-<p lang="en">This link is not valid or has expired.</p>"""
-
-_BAD_REQUEST = """<h1>配信停止を受け付けられませんでした</h1>
-<p>メールに記載のリンクから、もう一度お試しください。</p>
-<p lang="en">This request could not be processed. Please use the link in the mail again.</p>"""
-
-
-def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
-    return HTMLResponse(
-        _PAGE.format(title=title, body=body), status_code=status_code, headers=_HEADERS
-    )
-
-
-def _link_error(error: DomainError) -> HTMLResponse:
-    expired = error.errors[0].code == ErrorCode.EXPIRED
-    return _page("リンクが見つかりません / Link not found", _NOT_FOUND, 410 if expired else 404)
 
 
 async def _is_one_click(request: Request) -> bool:
@@ -80,22 +30,30 @@ async def _is_one_click(request: Request) -> bool:
     return form.get("List-Unsubscribe") == "One-Click"
 
 
+def _link_error(request: Request, error: DomainError) -> Response:
+    return pages.link_error(request, error, action=("/privacy", "site.privacy"))
+
+
 async def unsubscribe(request: Request) -> Response:
     """GET: a confirmation button; POST (one-click): unsubscribes, idempotently."""
     raw = request.path_params["token"]
     if request.method == "POST":
         if not await _is_one_click(request):
-            return _page("配信停止 / Unsubscribe", _BAD_REQUEST, 400)
+            return pages.error_page(
+                request, "unsubscribe.title", "unsubscribe.bad_request", status_code=400
+            )
         try:
             await suppressions.unsubscribe_with_token(raw)
         except DomainError as error:
-            return _link_error(error)
-        return _page("配信を停止しました / Unsubscribed", _DONE)
+            return _link_error(request, error)
+        return pages.error_page(
+            request, "unsubscribe.done_title", "unsubscribe.done", status_code=200
+        )
     try:
         await tokens.find(raw, TokenPurpose.UNSUBSCRIBE)
     except DomainError as error:
-        return _link_error(error)
-    return _page("配信停止 / Unsubscribe", _CONFIRM.format(action=escape(request.url.path)))
+        return _link_error(request, error)
+    return pages.render(request, "unsubscribe.html", {"action": request.url.path})
 
 
 def routes() -> list[Route]:
