@@ -1,0 +1,120 @@
+"""Static query cost, reported in ``extensions.cost`` and spent from the key's bucket.
+
+The cost is known before anything runs: every selected object field costs 1, a field taking
+``first`` multiplies the cost of what it selects by ``first`` (the default page size when
+unset), scalar fields are free, and every top-level mutation field costs 10 more. Past the
+bucket the request answers ``THROTTLED`` with the cost and what is left, and runs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    VariableNode,
+    get_operation_ast,
+    value_from_ast_untyped,
+)
+from strawberry.extensions import SchemaExtension
+
+from schema.errors import PublicError
+from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from server import cost_limit
+from server.config import get_settings
+
+MUTATION_COST = 10
+
+
+class Cost:
+    """Computes the static cost of one operation of a parsed document."""
+
+    def __init__(self, fragments: dict[str, FragmentDefinitionNode], variables: dict[str, Any]):
+        self.fragments = fragments
+        self.variables = variables
+
+    def of(self, selection_set: SelectionSetNode | None, seen: frozenset[str] = frozenset()) -> int:
+        total = 0
+        for field, visited in self._fields(selection_set, seen):
+            if field.selection_set is not None:
+                total += 1 + self._multiplier(field) * self.of(field.selection_set, visited)
+        return total
+
+    def _fields(
+        self, selection_set: SelectionSetNode | None, seen: frozenset[str]
+    ) -> Iterator[tuple[FieldNode, frozenset[str]]]:
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                yield selection, seen
+            elif isinstance(selection, InlineFragmentNode):
+                yield from self._fields(selection.selection_set, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is not None and name not in seen:  # cycles are invalid anyway
+                    yield from self._fields(fragment.selection_set, seen | {name})
+
+    def _multiplier(self, field: FieldNode) -> int:
+        for argument in field.arguments or ():
+            if argument.name.value != "first":
+                continue
+            if isinstance(argument.value, VariableNode):
+                value = self.variables.get(argument.value.name.value)
+            else:
+                value = value_from_ast_untyped(argument.value)
+            if isinstance(value, int) and 0 < value <= MAX_PAGE_SIZE:
+                return value
+            return DEFAULT_PAGE_SIZE if value is None else 1  # out of range: refused anyway
+        return 1
+
+
+def operation_cost(execution_context: Any) -> int:
+    document = execution_context.graphql_document
+    operation = get_operation_ast(document, execution_context.operation_name)
+    if not isinstance(operation, OperationDefinitionNode):
+        return 0
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    cost = Cost(fragments, execution_context.variables or {}).of(operation.selection_set)
+    if operation.operation == OperationType.MUTATION:
+        cost += MUTATION_COST * len(operation.selection_set.selections)
+    return cost
+
+
+class QueryCost(SchemaExtension):
+    """Spends each request's cost from its API key's bucket; THROTTLED when it is empty."""
+
+    def __init__(self, *, execution_context: Any = None):
+        super().__init__(execution_context=execution_context)
+        self.report: dict[str, int] = {}
+
+    async def on_execute(self):  # type: ignore[override]
+        context = self.execution_context.context
+        principal = getattr(context, "principal", None)
+        cost = operation_cost(self.execution_context)
+        settings = get_settings()
+        self.report = {"requested": cost, "bucketSize": settings.cost_bucket_size}
+        if principal is not None and principal.api_key_id is not None:
+            spent = await cost_limit.spend(context.redis, principal.api_key_id, cost)
+            self.report["remaining"] = spent.remaining
+            if not spent.allowed:
+                message = (
+                    f"query cost {cost} exceeds the {spent.remaining} points left; "
+                    f"the bucket refills {settings.cost_refill_per_second} points a second"
+                )
+                error = PublicError(message, "THROTTLED")
+                error.extensions["cost"] = dict(self.report)
+                self.execution_context.result = ExecutionResult(data=None, errors=[error])
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        return {"cost": self.report} if self.report else {}

@@ -1,0 +1,61 @@
+"""A token bucket per API key in Redis: each GraphQL request spends its query cost.
+
+The bucket holds at most ``size`` points and refills at ``rate`` points a second; a request
+costing more than what is left is refused. The whole read-refill-spend runs as one Lua script,
+so concurrent requests of one key (on any number of servers) never overspend. Redis may be
+down or lose everything: an uncountable request is let through (limits protect capacity,
+they are not a business rule).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from server.config import get_settings
+
+log = logging.getLogger(__name__)
+
+# KEYS[1] bucket; ARGV: size, rate per second, now (seconds, float), cost.
+# Returns {allowed 0/1, points left after the request (floor)}.
+_TAKE = """
+local size = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
+local state = redis.call('HMGET', KEYS[1], 'points', 'at')
+local points = tonumber(state[1]) or size
+local at = tonumber(state[2]) or now
+points = math.min(size, points + math.max(0, now - at) * rate)
+local allowed = 0
+if cost <= points then
+  points = points - cost
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'points', tostring(points), 'at', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(size / rate) + 1)
+return {allowed, math.floor(points)}
+"""
+
+
+@dataclass(frozen=True)
+class Spend:
+    allowed: bool
+    remaining: int  # points left in the bucket after this request
+
+
+async def spend(redis: Redis, key_id: int, cost: int) -> Spend:
+    """Takes ``cost`` points from the key's bucket if it holds them."""
+    settings = get_settings()
+    size, rate = settings.cost_bucket_size, settings.cost_refill_per_second
+    name = f"{settings.queue_name}:cost:{key_id}"
+    try:
+        allowed, remaining = await redis.eval(_TAKE, 1, name, size, rate, time.time(), cost)
+    except (RedisError, OSError) as exc:
+        log.warning("query cost of key %s not counted: %s", key_id, exc)
+        return Spend(True, size)
+    return Spend(bool(allowed), int(remaining))
