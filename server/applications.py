@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import applicants, openings, rejection_reasons, rejections, tags
+from server import applicants, idempotency, openings, rejection_reasons, rejections, tags
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import (
     Applicant,
@@ -183,6 +183,20 @@ class ImportResult:
     def rejected_rows(self) -> int:
         return len({tuple(e.field[:2]) for e in self.errors})
 
+    def to_json(self) -> dict:
+        """What a retry with the same idempotency key gets back (mails are not sent again)."""
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": [[e.code.value, e.message, e.field] for e in self.errors],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> ImportResult:
+        errors = [FieldError(ErrorCode(code), message, f) for code, message, f in data["errors"]]
+        return cls(data["created"], data["updated"], data["unchanged"], errors)
+
 
 def _row_errors(index: int, row: ImportRow) -> list[FieldError]:
     prefix = ["rows", str(index)]
@@ -215,13 +229,35 @@ async def import_rows(
     *,
     send_old_mails: bool = False,
     redis: ArqRedis | None = None,
+    idempotency_key: str | None = None,
 ) -> ImportResult:
     """Upserts applicants and applications from ATS rows; bad rows never block good ones.
 
     Re-running the same rows changes nothing and sends nothing. Rejected rows create
     referrals; their mails go out unless decided more than 30 days ago (``send_old_mails``
-    overrides).
+    overrides). A retry with the same ``idempotency_key`` returns the first run's counts.
     """
+    principal.require_company()
+    fresh: list[ImportResult] = []
+
+    async def work() -> dict:
+        fresh.append(await _import(principal, rows, send_old_mails))
+        return fresh[0].to_json()
+
+    request = {"rows": [asdict(r) for r in rows], "send_old_mails": send_old_mails}
+    recorded = await idempotency.once_after(
+        principal, "importApplications", idempotency_key, request, work
+    )
+    if not fresh:  # a retry: the first run's result, nothing to send
+        return ImportResult.from_json(recorded)
+    if redis is not None:
+        await rejections.enqueue_due(redis, fresh[0].rejections)
+    return fresh[0]
+
+
+async def _import(
+    principal: Principal, rows: list[ImportRow], send_old_mails: bool
+) -> ImportResult:
     company_id = principal.require_company()
     if len(rows) > MAX_IMPORT_ROWS:
         raise DomainError(
@@ -259,8 +295,6 @@ async def import_rows(
         good.append((index, row, opening))
     if good:
         await _import_good_rows(company, good, result, send_old_mails)
-    if redis is not None:
-        await rejections.enqueue_due(redis, result.rejections)
     return result
 
 

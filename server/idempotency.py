@@ -42,12 +42,7 @@ async def once(
     """
     if key is None:
         return await work()
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise DomainError(
-            ErrorCode.INVALID,
-            f"idempotencyKey is 1 to {MAX_KEY_LENGTH} characters",
-            ["idempotencyKey"],
-        )
+    _check_key(key)
     owner, digest = _owner(principal), _hash(request)
     try:
         async with in_transaction():
@@ -64,6 +59,49 @@ async def once(
         existing = await IdempotencyRecord.get_or_none(owner=owner, operation=operation, key=key)
         if existing is None:  # the work itself violated a constraint
             raise
+    return _first_result(existing, digest)
+
+
+async def once_after(
+    principal: Principal,
+    operation: str,
+    key: str | None,
+    request: dict[str, Any],
+    work: Callable[[], Awaitable[dict[str, Any]]],
+) -> dict[str, Any]:
+    """Like :func:`once`, for work that is idempotent by itself and runs its own
+    transactions (a bulk upsert): the result is recorded after the work commits.
+
+    Two concurrent first tries may both run the work, which is harmless by its nature; the
+    first recorded result is the one every retry gets.
+    """
+    if key is None:
+        return await work()
+    _check_key(key)
+    owner, digest = _owner(principal), _hash(request)
+    existing = await IdempotencyRecord.get_or_none(owner=owner, operation=operation, key=key)
+    if existing is None:
+        result = await work()
+        try:
+            await IdempotencyRecord.create(
+                owner=owner, operation=operation, key=key, request_hash=digest, result=result
+            )
+            return result
+        except IntegrityError:
+            existing = await IdempotencyRecord.get(owner=owner, operation=operation, key=key)
+    return _first_result(existing, digest)
+
+
+def _check_key(key: str) -> None:
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"idempotencyKey is 1 to {MAX_KEY_LENGTH} characters",
+            ["idempotencyKey"],
+        )
+
+
+def _first_result(existing: IdempotencyRecord, digest: str) -> dict[str, Any]:
     if existing.request_hash != digest:
         raise DomainError(
             ErrorCode.IDEMPOTENCY_KEY_REUSED,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry import relay
 
@@ -24,11 +26,15 @@ class CreateApiKeyInput:
 
 @strawberry.type
 class CreateApiKeyPayload:
-    api_key: ApiKey | None
+    api_key: ApiKey | None = strawberry.field(
+        description="The new key; null when userErrors is not empty."
+    )
     secret: str | None = strawberry.field(
         description="The full key rk_<prefix>_<secret>: shown once, store it now."
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(
+        description="Expected failures, with the input field and a code."
+    )
 
 
 @strawberry.input
@@ -38,8 +44,12 @@ class RevokeApiKeyInput:
 
 @strawberry.type
 class RevokeApiKeyPayload:
-    api_key: ApiKey | None
-    user_errors: list[UserError]
+    api_key: ApiKey | None = strawberry.field(
+        description="The revoked key; null when userErrors is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Expected failures, with the input field and a code."
+    )
 
 
 @strawberry.type
@@ -47,7 +57,11 @@ class ApiKeyMutations:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated], description="Creates an API key (secret shown once)."
     )
-    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
+    async def create_api_key(
+        self,
+        info: Info,
+        input: Annotated[CreateApiKeyInput, strawberry.argument(description="The key to create.")],
+    ) -> CreateApiKeyPayload:
         company_id = node.decode(str(input.company_id), "Company")[1] if input.company_id else None
         try:
             key, raw = await api_keys.create(info.context.caller, input.name, company_id)
@@ -58,7 +72,11 @@ class ApiKeyMutations:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated], description="Revokes an API key at once."
     )
-    async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyPayload:
+    async def revoke_api_key(
+        self,
+        info: Info,
+        input: Annotated[RevokeApiKeyInput, strawberry.argument(description="The key to revoke.")],
+    ) -> RevokeApiKeyPayload:
         key_id = node.decode(str(input.api_key_id), "ApiKey")[1]
         try:
             key = await api_keys.revoke(info.context.caller, key_id)

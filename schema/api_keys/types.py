@@ -18,11 +18,13 @@ class ApiKey(relay.Node):
     id: relay.NodeID[int]
     name: str = strawberry.field(description="Label chosen by the creator, up to 100 characters.")
     prefix: str = strawberry.field(description="Public part of the key: rk_<prefix>_...")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When the key was created (UTC).")
     last_used_at: datetime | None = strawberry.field(
         description="Last use, updated at most once a minute."
     )
-    revoked_at: datetime | None
+    revoked_at: datetime | None = strawberry.field(
+        description="When the key was revoked (UTC); null while it is valid."
+    )
 
     @classmethod
     def from_model(cls, key: m.ApiKey) -> ApiKey:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -27,32 +28,48 @@ from server.errors import DomainError
 
 @strawberry.input(description="An application entered by hand.")
 class CreateApplicationInput:
-    opening_id: relay.GlobalID
+    opening_id: relay.GlobalID = strawberry.field(description="An opening of the company.")
     name: str = strawberry.field(description="1 to 200 characters.")
-    email: str
+    email: str = strawberry.field(
+        description="The applicant's email address, up to 320 characters."
+    )
     external_id: str | None = strawberry.field(default=None, description="ATS id (upsert key).")
     tags: list[str] = strawberry.field(default_factory=list, description="Up to 100 tags.")
-    status: ApplicationStatus = m.ApplicationStatus.APPLIED  # type: ignore[valid-type]
+    status: ApplicationStatus = strawberry.field(  # type: ignore[valid-type]
+        default=m.ApplicationStatus.APPLIED,
+        description="Starting status, any but REJECTED (use rejectApplication).",
+    )
 
 
 @strawberry.type
 class ApplicationPayload:
-    application: Application | None
-    user_errors: list[UserError]
+    application: Application | None = strawberry.field(
+        description="The application; null when userErrors is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Expected failures, with the input field and a code."
+    )
 
 
 @strawberry.input(description="One ATS row; upserted on (company, externalId).")
 class ImportApplicationRow:
     external_id: str = strawberry.field(description="The applicant's id in the ATS.")
-    name: str
-    email: str
+    name: str = strawberry.field(description="1 to 200 characters.")
+    email: str = strawberry.field(
+        description="The applicant's email address, up to 320 characters."
+    )
     opening_id: relay.GlobalID | None = strawberry.field(
         default=None, description="The opening; or give openingTitle."
     )
     opening_title: str | None = strawberry.field(default=None, description="Exact title.")
-    status: ApplicationStatus = m.ApplicationStatus.APPLIED  # type: ignore[valid-type]
+    status: ApplicationStatus = strawberry.field(  # type: ignore[valid-type]
+        default=m.ApplicationStatus.APPLIED,
+        description="The status in the ATS; REJECTED rows reject the application.",
+    )
     tags: list[str] = strawberry.field(default_factory=list, description="Up to 100 tags.")
-    applied_at: datetime | None = None
+    applied_at: datetime | None = strawberry.field(
+        default=None, description="When the person applied; the import time if unset."
+    )
     decided_at: datetime | None = strawberry.field(
         default=None, description="For REJECTED rows: mails go out only within 30 days."
     )
@@ -64,10 +81,17 @@ class ImportApplicationRow:
 
 @strawberry.input(description="Up to 10,000 rows in one call.")
 class ImportApplicationsInput:
-    rows: list[ImportApplicationRow]
+    rows: list[ImportApplicationRow] = strawberry.field(
+        description="Up to 10,000 rows; bad rows are reported and skipped."
+    )
     send_old_rejection_mails: bool = strawberry.field(
         default=False,
         description="Also mail rows rejected more than 30 days ago (off: no surprise storms).",
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="1 to 200 characters; a retry with the same key and rows returns the "
+        "first import's counts and sends nothing; other rows with it: IDEMPOTENCY_KEY_REUSED.",
     )
 
 
@@ -84,55 +108,83 @@ class ImportApplicationsPayload:
 
 @strawberry.input
 class SetApplicationStatusInput:
-    application_id: relay.GlobalID
-    status: ApplicationStatus  # type: ignore[valid-type]
+    application_id: relay.GlobalID = strawberry.field(description="An application of the company.")
+    status: ApplicationStatus = strawberry.field(  # type: ignore[valid-type]
+        description="The new status, any but REJECTED (use rejectApplication)."
+    )
 
 
 @strawberry.input(description="Rejects an application; the mail waits out the undo window.")
 class RejectApplicationInput:
-    application_id: relay.GlobalID
+    application_id: relay.GlobalID = strawberry.field(
+        description="An application of the company that is not hired."
+    )
     reason: str | None = strawberry.field(
         default=None, description="Catalogue code or name; other text is kept as a note."
     )
     evaluation: int | None = strawberry.field(default=None, description="1 to 5.")
-    silver_medalist: bool = False
-    send_mail: bool = True
+    silver_medalist: bool = strawberry.field(
+        default=False, description="Marks the person as a strong runner-up."
+    )
+    send_mail: bool = strawberry.field(
+        default=True,
+        description="Whether to send the rejection mail; false records only the rejection.",
+    )
     send_at: datetime | None = strawberry.field(default=None, description="Delay the mail.")
 
 
 @strawberry.type
 class RejectApplicationPayload:
-    application: Application | None
+    application: Application | None = strawberry.field(
+        description="The rejected application; null when userErrors is not empty."
+    )
     referral: Referral | None = strawberry.field(
         description="The referral its mail carries (null when no invitation is sent)."
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(
+        description="Expected failures, with the input field and a code."
+    )
 
 
 @strawberry.input
 class UnrejectApplicationInput:
-    application_id: relay.GlobalID
+    application_id: relay.GlobalID = strawberry.field(
+        description="A rejected application of the company whose mail has not been sent yet."
+    )
 
 
 @strawberry.input(description="Creates or changes a catalogue reason (by code).")
 class UpsertRejectionReasonInput:
     code: str | None = strawberry.field(default=None, description="Derived from nameEn if unset.")
-    name_ja: str
-    name_en: str
-    kind: RejectionKind = m.RejectionKind.WE_REJECTED  # type: ignore[valid-type]
-    offers_invitation: bool = True
-    active: bool = True
+    name_ja: str = strawberry.field(description="Japanese name, 1 to 200 characters.")
+    name_en: str = strawberry.field(description="English name, 1 to 200 characters.")
+    kind: RejectionKind = strawberry.field(  # type: ignore[valid-type]
+        default=m.RejectionKind.WE_REJECTED,
+        description="Whether the company rejected or the candidate withdrew.",
+    )
+    offers_invitation: bool = strawberry.field(
+        default=True, description="Whether rejection mails with this reason invite to the network."
+    )
+    active: bool = strawberry.field(
+        default=True, description="Whether reason texts given when rejecting can match this entry."
+    )
 
 
 @strawberry.type
 class RejectionReasonPayload:
-    rejection_reason: RejectionReason | None
-    user_errors: list[UserError]
+    rejection_reason: RejectionReason | None = strawberry.field(
+        description="The catalogue entry; null when userErrors is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Expected failures, with the input field and a code."
+    )
 
 
 @strawberry.input(description="The company's rejection mail for one locale (Jinja2, sandboxed).")
 class UpdateRejectionTemplateInput:
-    locale: Locale  # type: ignore[valid-type]
+    locale: Locale = strawberry.field(  # type: ignore[valid-type]
+        description="The mail's language; each applicant gets the mail in their own locale."
+    )
     subject: str = strawberry.field(description="Up to 200 characters.")
     body: str = strawberry.field(
         description="Up to 20,000 characters; must contain {{ registration_url }}. Variables: "
@@ -148,7 +200,9 @@ class UpdateCompanySettingsInput:
     agency_fee_yen: int | None = strawberry.field(
         default=None, description="The usual agency fee, for estimated savings."
     )
-    contact_email: str | None = None
+    contact_email: str | None = strawberry.field(
+        default=None, description="The company's contact address, up to 320 characters."
+    )
 
 
 def _app_id(gid: relay.GlobalID) -> int:
@@ -183,7 +237,11 @@ def _import_row(row: ImportApplicationRow) -> applications.ImportRow:
 class ApplicationMutations:
     @strawberry.mutation(permission_classes=[IsCompany], description="Records an application.")
     async def create_application(
-        self, info: Info, input: CreateApplicationInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateApplicationInput, strawberry.argument(description="The application to record.")
+        ],
     ) -> ApplicationPayload:
         try:
             application = await applications.create(
@@ -204,7 +262,12 @@ class ApplicationMutations:
         description="Upserts up to 10,000 ATS rows; bad rows are reported and skipped.",
     )
     async def import_applications(
-        self, info: Info, input: ImportApplicationsInput
+        self,
+        info: Info,
+        input: Annotated[
+            ImportApplicationsInput,
+            strawberry.argument(description="The ATS rows to upsert, up to 10,000."),
+        ],
     ) -> ImportApplicationsPayload:
         try:
             result = await applications.import_rows(
@@ -212,6 +275,7 @@ class ApplicationMutations:
                 [_import_row(r) for r in input.rows],
                 send_old_mails=input.send_old_rejection_mails,
                 redis=info.context.redis,
+                idempotency_key=input.idempotency_key,
             )
         except DomainError as error:
             return ImportApplicationsPayload(
@@ -230,7 +294,12 @@ class ApplicationMutations:
         description="Moves an application to review, offer, hire or decline.",
     )
     async def set_application_status(
-        self, info: Info, input: SetApplicationStatusInput
+        self,
+        info: Info,
+        input: Annotated[
+            SetApplicationStatusInput,
+            strawberry.argument(description="The application and its new status."),
+        ],
     ) -> ApplicationPayload:
         try:
             application = await applications.set_status(
@@ -247,7 +316,12 @@ class ApplicationMutations:
         description="Rejects an application: referral and mail in one transaction.",
     )
     async def reject_application(
-        self, info: Info, input: RejectApplicationInput
+        self,
+        info: Info,
+        input: Annotated[
+            RejectApplicationInput,
+            strawberry.argument(description="The application to reject and how."),
+        ],
     ) -> RejectApplicationPayload:
         try:
             result = await rejections.reject(
@@ -274,7 +348,11 @@ class ApplicationMutations:
         permission_classes=[IsCompany], description="Takes a rejection back inside the undo window."
     )
     async def unreject_application(
-        self, info: Info, input: UnrejectApplicationInput
+        self,
+        info: Info,
+        input: Annotated[
+            UnrejectApplicationInput, strawberry.argument(description="The rejection to take back.")
+        ],
     ) -> ApplicationPayload:
         try:
             application = await rejections.unreject(
@@ -289,7 +367,12 @@ class ApplicationMutations:
         description="Adds or changes a rejection reason of the catalogue.",
     )
     async def upsert_rejection_reason(
-        self, info: Info, input: UpsertRejectionReasonInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpsertRejectionReasonInput,
+            strawberry.argument(description="The catalogue entry to create or change."),
+        ],
     ) -> RejectionReasonPayload:
         try:
             reason = await rejection_reasons.upsert(
@@ -312,7 +395,12 @@ class ApplicationMutations:
         description="Sets the company's rejection mail for one locale.",
     )
     async def update_rejection_template(
-        self, info: Info, input: UpdateRejectionTemplateInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateRejectionTemplateInput,
+            strawberry.argument(description="The locale and its new subject and body."),
+        ],
     ) -> CompanyPayload:
         try:
             company = await companies.update_rejection_template(
@@ -324,7 +412,11 @@ class ApplicationMutations:
 
     @strawberry.mutation(permission_classes=[IsCompany], description="Changes company settings.")
     async def update_company_settings(
-        self, info: Info, input: UpdateCompanySettingsInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateCompanySettingsInput, strawberry.argument(description="The settings to change.")
+        ],
     ) -> CompanyPayload:
         try:
             company = await companies.update_settings(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry import relay
 
@@ -24,9 +26,9 @@ from server import models as m
 
 @strawberry.type(description="A rendered mail, for checking a template.")
 class MailPreview:
-    subject: str
-    text: str
-    html: str
+    subject: str = strawberry.field(description="The rendered subject line.")
+    text: str = strawberry.field(description="The rendered plain-text body.")
+    html: str = strawberry.field(description="The HTML alternative generated from the text body.")
 
 
 @strawberry.type
@@ -39,8 +41,14 @@ class ApplicationQueries:
         info: Info,
         first: First = None,
         after: After = None,
-        status: ApplicationStatus | None = None,  # type: ignore[valid-type]
-        opening_id: relay.GlobalID | None = None,
+        status: Annotated[
+            ApplicationStatus | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only applications in this status."),
+        ] = None,
+        opening_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(description="Only applications to this opening of the company."),
+        ] = None,
     ) -> ApplicationConnection:
         query = applications.scoped(info.context.caller)
         if status is not None:
@@ -58,7 +66,10 @@ class ApplicationQueries:
         info: Info,
         first: First = None,
         after: After = None,
-        status: ReferralStatus | None = None,  # type: ignore[valid-type]
+        status: Annotated[
+            ReferralStatus | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only referrals in this status."),
+        ] = None,
     ) -> ReferralConnection:
         query = referrals.scoped(info.context.caller)
         if status is not None:
@@ -81,7 +92,10 @@ class ApplicationQueries:
     async def preview_rejection_mail(
         self,
         info: Info,
-        locale: Locale = m.Locale.JA,  # type: ignore[valid-type]
+        locale: Annotated[
+            Locale,  # type: ignore[valid-type]
+            strawberry.argument(description="Language of the template to render (default JA)."),
+        ] = m.Locale.JA,
     ) -> MailPreview:
         company = await companies.get(info.context.caller, info.context.caller.require_company())
         source = templates.source_for(

@@ -25,13 +25,17 @@ RejectionKind = strawberry.enum(m.RejectionKind, description="Who ended the proc
 class RejectionReason(relay.Node):
     id: relay.NodeID[int]
     code: str = strawberry.field(description="Stable code, e.g. skills_mismatch.")
-    name_ja: str
-    name_en: str
-    kind: RejectionKind  # type: ignore[valid-type]
+    name_ja: str = strawberry.field(description="Japanese name, 1 to 200 characters.")
+    name_en: str = strawberry.field(description="English name, 1 to 200 characters.")
+    kind: RejectionKind = strawberry.field(  # type: ignore[valid-type]
+        description="Whether the company rejected or the candidate withdrew."
+    )
     offers_invitation: bool = strawberry.field(
         description="Whether the rejection mail invites to the network (not e.g. for fraud)."
     )
-    active: bool
+    active: bool = strawberry.field(
+        description="Whether reason texts given when rejecting can match this entry."
+    )
 
     @classmethod
     def from_model(cls, r: m.RejectionReason) -> RejectionReason:
@@ -49,34 +53,46 @@ class RejectionReason(relay.Node):
 @strawberry.type(description="A person who applied to the company (company-private).")
 class Applicant:
     external_id: str | None = strawberry.field(description="The id in the company's ATS.")
-    name: str
-    email: str
+    name: str = strawberry.field(description="Name, 1 to 200 characters.")
+    email: str = strawberry.field(description="Email address, up to 320 characters.")
 
 
 @strawberry.type(description="One status change of an application.")
 class ApplicationEvent:
-    status: ApplicationStatus  # type: ignore[valid-type]
-    at: datetime
+    status: ApplicationStatus = strawberry.field(  # type: ignore[valid-type]
+        description="The status the application moved to."
+    )
+    at: datetime = strawberry.field(description="When it moved (UTC).")
 
 
 @strawberry.type(description="An application of a person to one of the company's openings.")
 class Application(relay.Node):
     id: relay.NodeID[int]
-    status: ApplicationStatus  # type: ignore[valid-type]
-    source: ApplicationSource  # type: ignore[valid-type]
+    status: ApplicationStatus = strawberry.field(  # type: ignore[valid-type]
+        description="Where the application is now."
+    )
+    source: ApplicationSource = strawberry.field(  # type: ignore[valid-type]
+        description="How it came in: directly, as a reapplication or through an introduction."
+    )
     evaluation: int | None = strawberry.field(description="1 to 5, set when rejecting.")
-    silver_medalist: bool
-    rejection_note: str
-    applied_at: datetime
-    decided_at: datetime | None
+    silver_medalist: bool = strawberry.field(
+        description="Whether the company marked the rejected person as a strong runner-up."
+    )
+    rejection_note: str = strawberry.field(
+        description="The rejection reason text that matched no catalogue entry; empty otherwise."
+    )
+    applied_at: datetime = strawberry.field(description="When the person applied (UTC).")
+    decided_at: datetime | None = strawberry.field(
+        description="When it was rejected, hired or declined (UTC); null while undecided."
+    )
     row: strawberry.Private[m.Application]
 
-    @strawberry.field
+    @strawberry.field(description="The person who applied.")
     async def applicant(self, info: Info) -> Applicant:
         a = await info.context.loader("applicant", applicant_loader).load(self.row.applicant_id)
         return Applicant(external_id=a.external_id, name=a.name, email=a.email)
 
-    @strawberry.field
+    @strawberry.field(description="The opening applied to.")
     async def opening(self, info: Info) -> Opening:
         opening = await load_opening(info, self.row.opening_id)
         assert opening is not None
@@ -117,15 +133,32 @@ class ApplicationConnection(Connection[Application]):
 @strawberry.type(description="The personal network link a rejection mail carried.")
 class Referral(relay.Node):
     id: relay.NodeID[int]
-    status: ReferralStatus  # type: ignore[valid-type]
-    click_count: int
-    created_at: datetime
-    mailed_at: datetime | None
-    first_clicked_at: datetime | None
-    registered_at: datetime | None
-    qualified_at: datetime | None
-    settled_at: datetime | None
-    closed_at: datetime | None
+    status: ReferralStatus = strawberry.field(  # type: ignore[valid-type]
+        description="The step the referral has reached, or how it ended."
+    )
+    click_count: int = strawberry.field(
+        description="Opens of the link, including mail scanners' prefetches; 0 or more."
+    )
+    created_at: datetime = strawberry.field(description="When the referral was created (UTC).")
+    mailed_at: datetime | None = strawberry.field(
+        description="When its mail was sent (UTC); null until then."
+    )
+    first_clicked_at: datetime | None = strawberry.field(
+        description="When the link was first opened (UTC); null until then."
+    )
+    registered_at: datetime | None = strawberry.field(
+        description="When the person registered through it (UTC); null until then."
+    )
+    qualified_at: datetime | None = strawberry.field(
+        description="When it qualified toward a credit (UTC); null until then."
+    )
+    settled_at: datetime | None = strawberry.field(
+        description="When it was counted in a credit (UTC); null until then."
+    )
+    closed_at: datetime | None = strawberry.field(
+        description="When it ended without a credit (UTC), e.g. as a duplicate, opt-out, bounce "
+        "or cancellation; null otherwise."
+    )
     row: strawberry.Private[m.Referral]
 
     @strawberry.field(description="The rejected application (null for company-link referrals).")

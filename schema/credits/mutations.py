@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry import relay
 
@@ -38,7 +40,9 @@ class AdjustCreditsInput:
 class AdjustCreditsPayload:
     credit_entry: CreditEntry | None = strawberry.field(description="The ADJUSTMENT entry.")
     company: Company | None = strawberry.field(description="The company with its new balance.")
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(
+        description="Expected failures, with the input field and a code."
+    )
 
 
 @strawberry.type
@@ -47,7 +51,13 @@ class CreditMutations:
         permission_classes=[IsOperator],
         description="Operator: adds or removes a company's credits by hand, audited.",
     )
-    async def adjust_credits(self, info: Info, input: AdjustCreditsInput) -> AdjustCreditsPayload:
+    async def adjust_credits(
+        self,
+        info: Info,
+        input: Annotated[
+            AdjustCreditsInput, strawberry.argument(description="The company, the change and why.")
+        ],
+    ) -> AdjustCreditsPayload:
         company_id = node.decode(str(input.company_id), "Company")[1]
         try:
             entry = await credits.adjust(

@@ -101,6 +101,32 @@ async def test_import_upserts_and_reports_bad_rows_precisely(company_a):
     assert await Applicant.all().count() == 3
 
 
+async def test_import_retry_with_an_idempotency_key_returns_the_first_counts(company_a):
+    # given an import of rejected rows under a key
+    opening_id = await open_role(company_a)
+    rows = [row(i, opening_id, status="REJECTED") for i in range(3)]
+    rows.append(row(7, opening_id, email="broken"))
+    first_input = {"rows": rows, "idempotencyKey": "ats-sync-2026-11-25"}
+    first = (await company_a(IMPORT, {"input": first_input}))["importApplications"]
+    assert (first["created"], first["rejectedRows"]) == (3, 1)
+
+    # when the client retries it (say after a timeout)
+    retry = (await company_a(IMPORT, {"input": first_input}))["importApplications"]
+
+    # then it gets the first counts and errors, and nothing is stored or mailed twice
+    assert retry == first
+    assert await Referral.all().count() == 3
+    assert await MailMessage.all().count() == 3
+
+    # and the key with other rows is refused without importing them
+    other = {"rows": [row(8, opening_id)], "idempotencyKey": "ats-sync-2026-11-25"}
+    reused = (await company_a(IMPORT, {"input": other}))["importApplications"]
+    assert [(e["field"], e["code"]) for e in reused["userErrors"]] == [
+        (["input", "idempotencyKey"], "IDEMPOTENCY_KEY_REUSED")
+    ]
+    assert await Applicant.all().count() == 3
+
+
 async def test_import_status_change_is_an_update_with_history(company_a):
     opening_id = await open_role(company_a)
     await company_a(IMPORT, {"input": {"rows": [row(1, opening_id)]}})
