@@ -213,6 +213,14 @@ def _row_errors(index: int, row: ImportRow) -> list[FieldError]:
         )
     if len(row.tags) > 100:
         errors.append(FieldError(ErrorCode.TOO_LONG, "at most 100 tags", [*prefix, "tags"]))
+    if row.rejection_reason and len(row.rejection_reason) > rejections.MAX_NOTE:
+        errors.append(
+            FieldError(
+                ErrorCode.TOO_LONG,
+                f"rejectionReason is at most {rejections.MAX_NOTE} characters",
+                [*prefix, "rejectionReason"],
+            )
+        )
     errors += rejections.check_evaluation(row.evaluation, prefix)
     return errors
 

@@ -86,15 +86,17 @@ async def test_import_upserts_and_reports_bad_rows_precisely(company_a):
     rows[1]["email"] = "not-an-email"
     rows[3]["externalId"] = ""
     rows.append(row(9, opening_id, openingId=None, openingTitle="ない求人"))
+    rows.append(row(10, opening_id, status="REJECTED", rejectionReason="長" * 2001))
 
     data = (await company_a(IMPORT, {"input": {"rows": rows}}))["importApplications"]
 
-    assert (data["created"], data["rejectedRows"]) == (3, 3)
+    assert (data["created"], data["rejectedRows"]) == (3, 4)
     fields = sorted(tuple(e["field"]) for e in data["userErrors"])
     assert fields == [
         ("input", "rows", "1", "email"),
         ("input", "rows", "3", "externalId"),
         ("input", "rows", "5", "openingId"),
+        ("input", "rows", "6", "rejectionReason"),
     ]
     again = (await company_a(IMPORT, {"input": {"rows": rows}}))["importApplications"]
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
