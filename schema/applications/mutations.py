@@ -74,7 +74,8 @@ class ImportApplicationRow:
         default=None, description="For REJECTED rows: mails go out only within 30 days."
     )
     rejection_reason: str | None = strawberry.field(
-        default=None, description="Catalogue code or name; other text is kept as a note."
+        default=None,
+        description="Catalogue code or name, up to 2,000 characters; other text is kept as a note.",
     )
     evaluation: int | None = strawberry.field(default=None, description="1 to 5.")
 
@@ -120,7 +121,8 @@ class RejectApplicationInput:
         description="An application of the company that is not hired."
     )
     reason: str | None = strawberry.field(
-        default=None, description="Catalogue code or name; other text is kept as a note."
+        default=None,
+        description="Catalogue code or name, up to 2,000 characters; other text is kept as a note.",
     )
     evaluation: int | None = strawberry.field(default=None, description="1 to 5.")
     silver_medalist: bool = strawberry.field(
