@@ -1,5 +1,6 @@
 """`make bench`: every benchmark in turn (each also runs alone: python -m bench.<name>)."""
 
-from bench import pipeline
+from bench import matching, pipeline
 
 pipeline.main()
+matching.main()

@@ -109,7 +109,7 @@ SELECT CASE WHEN erased THEN NULL ELSE e END, CASE WHEN erased THEN NULL ELSE e 
              FROM generate_series(1, floor(random() * 4)::int + g * 0)
        ) s) END,
        '', 'ja', NOT erased AND r < 0.9,
-       CASE WHEN r BETWEEN 0.9 AND 0.91 THEN now() + interval '30 days' END,
+       CASE WHEN r BETWEEN 0.8 AND 0.81 THEN now() + interval '30 days' END,
        CASE WHEN erased THEN now() END, now(), now()
 FROM (SELECT g, 'c' || g || '@bench.example.jp' AS e, random() AS r, random() < 0.005 AS erased
       FROM generate_series($6::int, $7::int) g) src

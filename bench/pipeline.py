@@ -91,7 +91,9 @@ async def run(rows: int, port: int) -> None:
                             for i in ids[start : start + 20]
                         )
                     )
-            worker = Worker(**worker_settings(burst=True, poll_delay=0, cron_jobs=[], max_jobs=50))
+            # The production worker settings; burst: stop once the queue is empty.
+            worker = Worker(**worker_settings(burst=True, cron_jobs=[]))
+            load_before = os.getloadavg()[0]
             with Timer() as drained:
                 await worker.main()
             await worker.close()
@@ -107,6 +109,8 @@ async def run(rows: int, port: int) -> None:
         "rejections_per_second": round(rows / rejected.seconds),
         "pipeline_mails_per_second": round(rows / drained.seconds),
         "bare_loop_mails_per_second": round(rows / reference),
+        "worker_jobs_run": worker.jobs_complete,
+        "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
     figures["pipeline_vs_bare"] = round(
         figures["pipeline_mails_per_second"] / figures["bare_loop_mails_per_second"], 2
@@ -117,6 +121,11 @@ async def run(rows: int, port: int) -> None:
         ("outbox drained by the worker", f"{figures['pipeline_mails_per_second']:,} mails/s"),
         ("bare aiosmtplib loop, same sink", f"{figures['bare_loop_mails_per_second']:,} mails/s"),
         ("pipeline / bare", str(figures["pipeline_vs_bare"])),
+        ("send jobs run by the worker", f"{worker.jobs_complete:,}"),
+        (
+            "load average (1 min) before the drain / after",
+            "{} / {}".format(*figures["load_average_1min"]),
+        ),
     ]
     lines = [
         f"## Rejection pipeline ({rows:,} applications)",

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import strawberry
 from strawberry import relay
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.tools import merge_types
 
 from schema import node
@@ -12,15 +20,24 @@ from schema.api_keys.mutations import ApiKeyMutations
 from schema.applications.mutations import ApplicationMutations
 from schema.applications.queries import ApplicationQueries
 from schema.companies.mutations import CompanyMutations
-from schema.companies.queries import CompanyQueries, OperatorQuery
+from schema.companies.queries import CompanyQueries
 from schema.context import Info
+from schema.cost import QueryCost
 from schema.credits.mutations import CreditMutations
 from schema.credits.queries import CreditQueries
 from schema.errors import should_mask_error
+from schema.introductions.mutations import IntroductionMutations
+from schema.introductions.queries import IntroductionQueries
+from schema.matching.queries import MatchingQueries
 from schema.openings.mutations import OpeningMutations
 from schema.openings.queries import OpeningQueries
-from schema.permissions import IsAuthenticated
+from schema.operator.mutations import OperatorMutations
+from schema.operator.queries import OperatorQuery
+from schema.permissions import IsAuthenticated, IsOperator
+from schema.reports.queries import ReportQueries
 from schema.tags.queries import TagQueries
+from schema.talent_pool.mutations import TalentPoolMutations
+from schema.talent_pool.queries import TalentPoolQueries
 from server.config import get_settings
 
 
@@ -33,32 +50,63 @@ class RootQuery:
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         return await node.resolve(info, str(id))
 
-    @strawberry.field(description="Operator fields; null unless the key is an operator's.")
-    def operator(self, info: Info) -> OperatorQuery | None:
-        principal = info.context.principal
-        return OperatorQuery() if principal is not None and principal.is_operator else None
+    @strawberry.field(
+        permission_classes=[IsOperator],
+        description="Operator fields; null with a FORBIDDEN error unless the key is an operator's.",
+    )
+    def operator(self) -> OperatorQuery | None:
+        return OperatorQuery()
 
 
 Query = merge_types(
     "Query",
-    (RootQuery, CompanyQueries, TagQueries, OpeningQueries, ApplicationQueries, CreditQueries),
+    (
+        RootQuery,
+        CompanyQueries,
+        TagQueries,
+        OpeningQueries,
+        ApplicationQueries,
+        CreditQueries,
+        MatchingQueries,
+        IntroductionQueries,
+        ReportQueries,
+        TalentPoolQueries,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (CompanyMutations, ApiKeyMutations, OpeningMutations, ApplicationMutations, CreditMutations),
+    (
+        CompanyMutations,
+        ApiKeyMutations,
+        OpeningMutations,
+        ApplicationMutations,
+        CreditMutations,
+        IntroductionMutations,
+        OperatorMutations,
+        TalentPoolMutations,
+    ),
 )
 
 
 def build_schema() -> strawberry.Schema:
     settings = get_settings()
+    # The limits' rule classes are made once, so ValidationCache (keyed by document and rules)
+    # hits: clients send the same few documents, parsed and validated once per process
+    # (a quarter of a `matches` request's CPU otherwise, see bench/README.md).
+    limits = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            QueryCost,
             lambda: MaskErrors(should_mask_error=should_mask_error),
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
         ],
     )
 

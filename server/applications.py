@@ -327,6 +327,7 @@ async def _import_good_rows(
                 source=ApplicationSource.DIRECT,
             )
         }
+        fresh = await _create_applications(company, good, people, existing, now)
         for index, row, opening in good:
             applicant = people[row.external_id]
             application = existing.get((applicant.id, opening.id))
@@ -343,7 +344,10 @@ async def _import_good_rows(
                     )
                 )
                 continue
-            changed = await _apply_row(company, applicant, opening, row, application, now)
+            if application is None:
+                changed = fresh[(applicant.id, opening.id)], True
+            else:
+                changed = await _apply_row(company, row, application, now)
             if changed is None:
                 result.unchanged += 1
                 continue
@@ -419,32 +423,64 @@ async def _upsert_applicants(
     return found
 
 
-async def _apply_row(
+async def _create_applications(
     company: Company,
-    applicant: Applicant,
-    opening: Opening,
-    row: ImportRow,
-    application: Application | None,
+    good: list[tuple[int, ImportRow, Opening]],
+    people: dict[str, Applicant],
+    existing: dict[tuple[int, int], Application],
     now: datetime,
-) -> tuple[Application, bool] | None:
-    """Creates or moves one application; None when the row changes nothing."""
-    status = row.status
-    if application is None:
-        application = await Application.create(
+) -> dict[tuple[int, int], Application]:
+    """Bulk-creates the applications the rows add, each with its first status event (two
+    inserts per thousand rows rather than two per row); returns them by (applicant, opening).
+
+    A rejected row starts as APPLIED: the rejection is applied to it afterwards.
+    """
+    new: dict[tuple[int, int], Application] = {}
+    for _, row, opening in good:
+        key = (people[row.external_id].id, opening.id)
+        if key in existing:
+            continue
+        status = row.status
+        new[key] = Application(
             company_id=company.id,
-            applicant_id=applicant.id,
+            applicant_id=key[0],
             opening_id=opening.id,
             status=ApplicationStatus.APPLIED if status == ApplicationStatus.REJECTED else status,
             applied_at=row.applied_at or now,
             decided_at=row.decided_at,
         )
-        await ApplicationEvent.create(
+    if not new:
+        return {}
+    await Application.bulk_create(list(new.values()), batch_size=1000)
+    created = {
+        (a.applicant_id, a.opening_id): a
+        for a in await Application.filter(
             company_id=company.id,
-            application_id=application.id,
-            status=application.status,
-            at=row.applied_at or now,
+            applicant_id__in=list({key[0] for key in new}),
+            source=ApplicationSource.DIRECT,
         )
-        return application, True
+        if (a.applicant_id, a.opening_id) in new
+    }
+    await ApplicationEvent.bulk_create(
+        [
+            ApplicationEvent(
+                company_id=company.id, application_id=a.id, status=a.status, at=a.applied_at
+            )
+            for a in created.values()
+        ],
+        batch_size=1000,
+    )
+    return created
+
+
+async def _apply_row(
+    company: Company,
+    row: ImportRow,
+    application: Application,
+    now: datetime,
+) -> tuple[Application, bool] | None:
+    """Moves one existing application; None when the row changes nothing."""
+    status = row.status
     if application.status == status:
         return None
     if status != ApplicationStatus.REJECTED:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import consent, mail, tags
+from server import consent, introductions, mail, matching, tags
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import (
     Candidate,
@@ -283,6 +283,7 @@ async def erase(candidate_id: int, *, redis: ArqRedis | None = None) -> Candidat
         if candidate.erased_at is not None:
             return candidate
         await consent.withdraw_all(candidate, source=consent.SOURCE_ERASURE)
+        await introductions.decline_open(candidate.id, now)
         candidate.email = None
         candidate.email_normalized = None
         candidate.display_name = ""
@@ -302,6 +303,7 @@ async def erase(candidate_id: int, *, redis: ArqRedis | None = None) -> Candidat
         mail_ids = await _queue_erasure_notices(candidate.id)
     if redis is not None and mail_ids:
         await mail.enqueue_send(redis, mail_ids)
+    await matching.enqueue_candidate(redis, candidate.id)
     return candidate
 
 
@@ -319,13 +321,13 @@ async def _queue_erasure_notices(candidate_id: int) -> list[int]:
             continue
         records = by_company[company.id]
         items = sorted({str(item) for r in records for item in (r.items or [])})
-        introductions = sorted({r.introduction_id for r in records if r.introduction_id})
+        introduction_ids = sorted({r.introduction_id for r in records if r.introduction_id})
         locale = Locale(company.locale)
         subject, body = ERASURE_NOTICE[locale]
         values = {
             "candidate_id": candidate_id,
             "company_name": company.name,
-            "introductions": ", ".join(f"#{i}" for i in introductions) or "-",
+            "introductions": ", ".join(f"#{i}" for i in introduction_ids) or "-",
             "items": ", ".join(items) or "-",
         }
         message, _ = await mail.queue_mail(

@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     max_query_depth: int = 10
     max_aliases: int = 20
     max_tokens: int = 3000
+    # Per-key query-cost bucket (points): a full bucket, refilled at so many points a second.
+    cost_bucket_size: int = 2000
+    cost_refill_per_second: int = 100
+    # Follow-up and new-opening alert mails one person may get from all companies together
+    # in any 30 days (over it a mail waits; see server/mail_budget.py).
+    followup_mail_cap: int = 2
+    # Tag categories an opening's matches must share when it has tags of them (a JSON list,
+    # e.g. ["LOCATION", "JOB_TYPE"]); LOCATION is waived for remote-accepting candidates of
+    # openings that allow remote work (server/matching.py).
+    match_required_categories: list[str] = ["LOCATION"]
 
     @field_validator("public_url")
     @classmethod

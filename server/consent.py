@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from server import introductions
 from server.models import Candidate, Consent, ConsentScope
 
 # Version of the consent wording and privacy notice shown at /privacy; bump it whenever the
@@ -82,6 +83,8 @@ async def record(
         if candidate.sharing != sharing:
             candidate.sharing = sharing
             await candidate.save(update_fields=["sharing", "updated_at"])
+        if not granted:  # open introduction requests end with the consent, credits refunded
+            await introductions.decline_open(candidate.id)
     return row
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from server import api_keys, companies
+from server import api_keys, companies, demo_network
 from server.models import Company, Locale
 from server.principal import Principal
 
@@ -21,6 +21,7 @@ DEMO_COMPANIES = [
 class DemoKeys:
     operator: str
     companies: dict[str, str]
+    network: demo_network.Network | None = field(default=None, compare=False)  # not saved
 
 
 async def seed(stored: DemoKeys | None) -> DemoKeys:
@@ -32,6 +33,7 @@ async def seed(stored: DemoKeys | None) -> DemoKeys:
     if stored and await Company.filter(slug__in=list(stored.companies)).count() == len(
         stored.companies
     ):
+        stored.network = await demo_network.seed()
         return stored
     operator_key = await api_keys.create_operator_key("demo operator")
     company_keys = {}
@@ -44,7 +46,7 @@ async def seed(stored: DemoKeys | None) -> DemoKeys:
             company_keys[slug] = created.raw_key
         else:
             company_keys[slug] = (await api_keys.create(OPERATOR, "demo", existing.id))[1]
-    return DemoKeys(operator_key, company_keys)
+    return DemoKeys(operator_key, company_keys, await demo_network.seed())
 
 
 def load_keys(keys_file: Path) -> DemoKeys | None:
@@ -73,4 +75,6 @@ def describe(keys: DemoKeys, public_url: str) -> str:
         f"  curl -s {public_url}/graphql -H 'Authorization: Bearer {first}' \\",
         "    -H 'Content-Type: application/json' -d '{\"query\": \"{ viewer { name } }\"}'",
     ]
+    if keys.network is not None:
+        lines += demo_network.describe(keys.network, keys.companies, public_url)
     return "\n".join(lines)

@@ -616,3 +616,62 @@ class WorkerHeartbeat(Model):
 
     class Meta:
         table = "worker_heartbeat"
+
+
+class TagWeight(Model):
+    """A tag's IDF among the candidates who share with the network, refreshed by a cron."""
+
+    id = fields.BigIntField(primary_key=True)
+    tag: fields.OneToOneRelation[Tag] = fields.OneToOneField(
+        "models.Tag", related_name=False, on_delete=fields.CASCADE
+    )
+    candidate_count = fields.IntField()
+    weight = fields.FloatField()
+    refreshed_at = fields.DatetimeField()
+
+    tag_id: int
+
+    class Meta:
+        table = "tag_weight"
+
+
+class OpeningMatch(Model):
+    """One of an open opening's best-scoring candidates (server.matching keeps the table)."""
+
+    id = fields.BigIntField(primary_key=True)
+    opening: fields.ForeignKeyRelation[Opening] = fields.ForeignKeyField(
+        "models.Opening", related_name=False, on_delete=fields.CASCADE
+    )
+    candidate: fields.ForeignKeyRelation[Candidate] = fields.ForeignKeyField(
+        "models.Candidate", related_name=False, on_delete=fields.CASCADE
+    )
+    score = fields.FloatField()
+    matched_tag_ids = _tag_ids()
+
+    opening_id: int
+    candidate_id: int
+
+    class Meta:
+        table = "opening_match"
+        unique_together = (("opening_id", "candidate_id"),)
+        indexes = (("opening_id", "score", "candidate_id"), ("candidate_id",))
+
+
+class OpeningMatchRun(Model):
+    """What an opening's matches were last built from, so a sweeper finds stale ones."""
+
+    id = fields.BigIntField(primary_key=True)
+    opening: fields.OneToOneRelation[Opening] = fields.OneToOneField(
+        "models.Opening", related_name=False, on_delete=fields.CASCADE
+    )
+    tag_ids = _tag_ids()
+    remote_ok = fields.BooleanField()
+    # Score of the last kept row when the list was cut at its size limit, else 0: a candidate
+    # edit only adds rows scoring at least this much.
+    floor_score = fields.FloatField(default=0)
+    built_at = fields.DatetimeField()
+
+    opening_id: int
+
+    class Meta:
+        table = "opening_match_run"

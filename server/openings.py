@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import idempotency, tags
+from server import followups, idempotency, matching, tags
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import Opening, OpeningStatus
 from server.principal import Principal
@@ -71,6 +72,7 @@ async def create(
     *,
     remote_ok: bool = True,
     idempotency_key: str | None = None,
+    redis: ArqRedis | None = None,
 ) -> Opening:
     """Creates an open opening; a retry with the same idempotency key returns the first."""
     company_id = principal.require_company()
@@ -90,7 +92,10 @@ async def create(
         return {"id": opening.id}
 
     result = await idempotency.once(principal, "createOpening", idempotency_key, request, work)
-    return await Opening.get(id=result["id"])
+    await matching.enqueue_opening(redis, result["id"])
+    opening = await Opening.get(id=result["id"])
+    await followups.opening_opened(redis, opening)  # talent-pool alerts (job is idempotent)
+    return opening
 
 
 async def update(
@@ -101,6 +106,7 @@ async def update(
     description: str | None = None,
     tag_texts: list[str] | None = None,
     remote_ok: bool | None = None,
+    redis: ArqRedis | None = None,
 ) -> Opening:
     """Changes the given fields only."""
     title = normalize(title) if title is not None else None
@@ -116,11 +122,19 @@ async def update(
         if remote_ok is not None:
             opening.remote_ok = remote_ok
         await opening.save()
+    if tag_texts is not None or remote_ok is not None:
+        await matching.enqueue_opening(redis, opening.id)
     return opening
 
 
-async def set_status(principal: Principal, opening_id: int, status: OpeningStatus) -> Opening:
-    """Closes or reopens; doing it twice is harmless."""
+async def set_status(
+    principal: Principal,
+    opening_id: int,
+    status: OpeningStatus,
+    redis: ArqRedis | None = None,
+) -> Opening:
+    """Closes or reopens (its matches are rebuilt, or dropped); doing it twice is harmless."""
+    reopened = False
     async with in_transaction():
         opening = await scoped(principal).select_for_update().get_or_none(id=opening_id)
         if opening is None:
@@ -133,4 +147,8 @@ async def set_status(principal: Principal, opening_id: int, status: OpeningStatu
             else:
                 opening.opened_at, opening.closed_at = now, None
             await opening.save(update_fields=["status", "closed_at", "opened_at"])
+            reopened = status == OpeningStatus.OPEN
+    await matching.enqueue_opening(redis, opening.id)
+    if reopened:
+        await followups.opening_opened(redis, opening)
     return opening

@@ -17,7 +17,7 @@ from typing import Any
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import candidates, consent, mail, queue, ratelimit, registration, tokens
+from server import candidates, consent, mail, matching, queue, ratelimit, registration, tokens
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
 from server.models import (
@@ -222,8 +222,10 @@ async def page(candidate: Candidate, locale: Locale | str = Locale.JA) -> Portal
     )
 
 
-async def update_profile(candidate_id: int, data: candidates.ProfileInput) -> Candidate:
-    """Saves the edited profile.
+async def update_profile(
+    candidate_id: int, data: candidates.ProfileInput, *, redis: ArqRedis | None = None
+) -> Candidate:
+    """Saves the edited profile (its network matches follow through ``match_candidate``).
 
     Raises:
         DomainError: field errors; NOT_FOUND for an erased profile.
@@ -233,6 +235,7 @@ async def update_profile(candidate_id: int, data: candidates.ProfileInput) -> Ca
     async with in_transaction():
         candidate = await candidates.live(candidate_id, for_update=True)
         await candidate.save(update_fields=candidates.apply(candidate, profile, tag_ids))
+    await matching.enqueue_candidate(redis, candidate.id)
     return candidate
 
 
@@ -271,6 +274,8 @@ async def set_consent(
             qualified = await registration.qualify(candidate)
     if redis is not None and qualified is not None:
         await queue.enqueue(redis, registration.SETTLE_JOB, qualified)
+    if scope == ConsentScope.NETWORK_SHARING:
+        await matching.enqueue_candidate(redis, candidate_id)
     return row
 
 

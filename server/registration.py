@@ -24,7 +24,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from server import candidates, consent, queue, tokens
+from server import candidates, consent, matching, queue, tokens
 from server.errors import DomainError, ErrorCode
 from server.models import (
     Applicant,
@@ -159,7 +159,7 @@ async def register(
         follow_up: consent to follow-up mails from the company behind the referral.
         locale: the language the person used (mails to them follow it).
         source: where the consent was given (stored on each Consent record).
-        redis: for enqueueing ``settle_credits`` after the commit.
+        redis: for enqueueing ``settle_credits`` and ``match_candidate`` after the commit.
 
     Raises:
         DomainError: NOT_FOUND / EXPIRED token; field errors of the profile.
@@ -183,6 +183,8 @@ async def register(
                 raise
     if redis is not None and result.qualified_company_id is not None:
         await queue.enqueue(redis, SETTLE_JOB, result.qualified_company_id)
+    if result.candidate is not None and result.candidate.sharing:
+        await matching.enqueue_candidate(redis, result.candidate.id)
     return result
 
 

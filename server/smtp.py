@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from email import policy
-from email.message import EmailMessage
+from email.message import Message
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
@@ -127,7 +126,7 @@ class SmtpSender:
         self._last_used = 0.0
         self._lock = asyncio.Lock()
 
-    async def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None:
+    async def send(self, message: Message, *, sender: str, recipient: str) -> None:
         """Hands one mail for one recipient to the server.
 
         Raises:
@@ -137,7 +136,8 @@ class SmtpSender:
         if self.config is None:
             raise SmtpTransientError("RELAY_SMTP_URL is not set")
         recipient = envelope_address(recipient)
-        payload = message.as_bytes(policy=policy.SMTP)
+        # In the message's own policy family (compat32 or email.policy), with CRLF line ends.
+        payload = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
         async with self._lock:
             try:
                 smtp = await self._begin(sender)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server import portal, ratelimit
+from server import pause, portal, ratelimit
 from server.errors import DomainError
 from server.models import Candidate, ConsentScope
 from web import pages
@@ -18,6 +19,7 @@ NOTICES = {
     "profile": "portal.saved_profile",
     "consent": "portal.saved_consent",
     "introduction": "portal.saved_introduction",
+    "pause": "pause.saved",
 }
 ME_ACTION = ("/me", "link.new_portal_link")
 BODY_LIMIT = pages.MAX_FORM_BYTES
@@ -73,6 +75,7 @@ async def _portal(
     form=None,
     errors: pages.Errors | None = None,
     status_code: int = 200,
+    pause_error: str | None = None,
 ) -> Response:
     token = request.path_params["token"]
     page = await portal.page(candidate, pages.lang(request))
@@ -86,6 +89,7 @@ async def _portal(
             "form": form or page.form,
             "errors": errors or pages.Errors(),
             "notice": notice,
+            "pause": _pause_state(candidate, pause_error),
         },
         status_code=status_code,
         page_path=f"/me/{token}",
@@ -113,7 +117,7 @@ async def profile_submit(request: Request) -> Response:
         return candidate
     data = profile_from(form)
     try:
-        await portal.update_profile(candidate.id, data)
+        await portal.update_profile(candidate.id, data, redis=request.app.state.redis)
     except DomainError as error:
         errors = pages.errors_from(request, error, set(PROFILE_FIELDS))
         return await _portal(request, candidate, form=data, errors=errors, status_code=422)
@@ -146,6 +150,36 @@ async def consent_submit(request: Request) -> Response:
     except DomainError:
         return pages.error_page(request, "form.bad_title", "form.bad", status_code=400)
     return _back(request, "consent")
+
+
+def _pause_state(candidate: Candidate, error: str | None) -> dict:
+    today = pause.local_today(datetime.now(UTC))
+    through = pause.last_day(candidate.paused_until) if pause.is_paused(candidate) else None
+    return {
+        "through": through,
+        "min": today.isoformat(),
+        "max": (today + timedelta(days=pause.MAX_PAUSE_DAYS)).isoformat(),
+        "error": error,
+    }
+
+
+async def pause_submit(request: Request) -> Response:
+    """Pauses mails and matching through a day, or resumes (``resume=1``)."""
+    token = request.path_params["token"]
+    form = await pages.guard_post(request, back=f"/me/{token}")
+    if isinstance(form, Response):
+        return form
+    candidate = await _candidate(request)
+    if isinstance(candidate, Response):
+        return candidate
+    try:
+        resume = pages.checked(form, "resume")
+        until = None if resume else pause.parse_day(pages.text(form, "until"))
+        await pause.set_pause(candidate.id, until)
+    except DomainError as error:
+        message = pages.message_for(request, error.errors[0].code, "paused_until")
+        return await _portal(request, candidate, status_code=422, pause_error=message)
+    return _back(request, "pause")
 
 
 async def introduction_submit(request: Request) -> Response:
@@ -226,6 +260,7 @@ def routes() -> list[Route]:
         Route("/me/{token}", portal_page, methods=["GET"]),
         Route("/me/{token}/profile", profile_submit, **post),
         Route("/me/{token}/consent", consent_submit, **post),
+        Route("/me/{token}/pause", pause_submit, **post),
         Route("/me/{token}/introductions/{introduction_id}", introduction_submit, **post),
         Route("/me/{token}/export", export, methods=["GET"]),
         Route("/me/{token}/erase", erase_page, methods=["GET"]),

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from server.config import Settings
-from web import join, links, mailbox, portal, register, static, unsubscribe
+from web import (
+    admin,
+    introductions,
+    join,
+    links,
+    mailbox,
+    pool_links,
+    portal,
+    register,
+    static,
+    unsubscribe,
+)
 
 
 def routes(settings: Settings) -> list:
@@ -12,8 +23,11 @@ def routes(settings: Settings) -> list:
         *links.routes(),
         *register.routes(),
         *join.routes(),
+        *introductions.routes(),  # before the portal's /me/{token}/...
         *portal.routes(),
+        *pool_links.routes(),
         *unsubscribe.routes(),
         *mailbox.routes(settings),
+        *admin.routes(),
         static.mount(),
     ]

@@ -1,4 +1,5 @@
-"""Mail jobs: ``send_mail`` (one outbox row) and the ``sweep_outbox`` cron.
+"""Mail jobs: ``send_mail`` (one outbox row, and due ones along with it) and the
+``sweep_outbox`` cron.
 
 The worker keeps one ``SmtpSender`` (one SMTP connection) in its context for all its jobs.
 """
@@ -38,12 +39,17 @@ def sender(ctx: dict[str, Any]) -> SmtpSender:
 
 
 async def send_mail(ctx: dict[str, Any], message_id: int) -> str:
-    """Sends one outbox mail; a transient failure retries the job after the row's backoff.
+    """Sends one outbox mail, and other due ones along with it (``mail.send_batch``); a
+    transient failure of its own mail retries the job after the row's backoff.
 
     Raises:
         Retry: after a transient failure, while this job has tries left.
     """
-    outcome = await mail.send(message_id, sender(ctx))
+    redis = ctx.get("redis")
+    if redis is None:  # called outside a worker
+        outcome = await mail.send(message_id, sender(ctx))
+    else:
+        outcome = await mail.send_batch(message_id, sender(ctx), redis)
     if outcome.retry_in is not None and ctx.get("job_try", 1) < JOB_TRIES:
         raise Retry(defer=outcome.retry_in)
     return outcome.result.value

@@ -13,9 +13,15 @@ from server.config import get_settings
 from server.db import tortoise_config
 from server.queue import redis_settings
 from workers import credits as credit_jobs
+from workers import followups as followup_jobs
+from workers import introductions as introduction_jobs
 from workers import mail as mail_jobs
+from workers import matching as matching_jobs
 
 JOB_TIMEOUT_SECONDS = 60
+# arq sleeps this long between polls of the queue (its default, 0.5 s, capped a worker at
+# about max_jobs jobs per half second: bench/README.md); ten polls a second cost Redis nothing.
+POLL_DELAY_SECONDS = 0.1
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -41,11 +47,24 @@ async def heartbeat(ctx: dict[str, Any]) -> str:
     return beat.beat_at.isoformat()
 
 
-FUNCTIONS = [heartbeat, mail_jobs.send_mail, mail_jobs.sweep_outbox, credit_jobs.settle_credits]
+FUNCTIONS = [
+    heartbeat,
+    mail_jobs.send_mail,
+    mail_jobs.sweep_outbox,
+    credit_jobs.settle_credits,
+    introduction_jobs.expire_introductions,
+    matching_jobs.match_opening,
+    matching_jobs.match_candidate,
+    matching_jobs.sweep_matches,
+    *followup_jobs.FUNCTIONS,
+]
 CRON_JOBS = [
     cron(heartbeat, second=0, unique=True, run_at_startup=True),
     mail_jobs.SWEEP_CRON,
     credit_jobs.SETTLE_CRON,
+    introduction_jobs.EXPIRE_CRON,
+    matching_jobs.SWEEP_MATCHES_CRON,
+    *followup_jobs.CRON_JOBS,
 ]
 
 
@@ -57,6 +76,7 @@ class WorkerSettings:
     on_startup = startup
     on_shutdown = shutdown
     job_timeout = JOB_TIMEOUT_SECONDS
+    poll_delay = POLL_DELAY_SECONDS
     max_tries = 8
     keep_result = 60
     redis_settings = redis_settings(get_settings()) if get_settings().redis_url else None
@@ -74,6 +94,7 @@ def worker_settings(**overrides: Any) -> dict[str, Any]:
         "redis_settings": redis_settings(settings),
         "queue_name": settings.queue_name,
         "job_timeout": JOB_TIMEOUT_SECONDS,
+        "poll_delay": POLL_DELAY_SECONDS,
         "max_tries": 8,
         "keep_result": 60,
     }

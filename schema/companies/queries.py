@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from schema.companies.types import Company, CompanyConnection, CompanyStatus
@@ -10,7 +12,7 @@ from schema.credits.queries import LedgerCheck, check_ledger
 from schema.errors import PublicError
 from schema.pagination import After, First, paginate
 from schema.permissions import IsCompany, IsOperator
-from server import companies
+from server import companies, console
 from server import models as m
 from server.errors import DomainError
 
@@ -29,25 +31,45 @@ class CompanyQueries:
 
 
 async def list_companies(
-    info: Info, first: int | None, after: str | None, status: m.CompanyStatus | None
+    info: Info,
+    first: int | None,
+    after: str | None,
+    status: m.CompanyStatus | None,
+    search: str | None = None,
 ) -> CompanyConnection:
-    query = companies.scoped(info.context.caller)
+    try:
+        query = console.companies(info.context.caller, search)
+    except DomainError as error:
+        raise PublicError(str(error), error.errors[0].code) from error
     if status is not None:
         query = query.filter(status=status)
     return await paginate(CompanyConnection, query, first, after, Company.from_model)
 
 
-@strawberry.type(description="Operator-only views of the whole network.")
-class OperatorQuery:
-    @strawberry.field(description="Every partner company, oldest first.")
+@strawberry.type
+class CompanyOperatorFields:
+    @strawberry.field(
+        permission_classes=[IsOperator],
+        description="Every partner company, oldest first, with its key figures.",
+    )
     async def companies(
         self,
         info: Info,
         first: First = None,
         after: After = None,
-        status: CompanyStatus | None = None,  # type: ignore[valid-type]
+        status: Annotated[
+            CompanyStatus | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only companies in this status."),
+        ] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description=f"Only companies whose name or slug contains this text (any case), "
+                f"up to {console.MAX_SEARCH} characters."
+            ),
+        ] = None,
     ) -> CompanyConnection:
-        return await list_companies(info, first, after, status and m.CompanyStatus(status))
+        return await list_companies(info, first, after, status and m.CompanyStatus(status), search)
 
     @strawberry.field(
         permission_classes=[IsOperator],

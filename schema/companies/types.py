@@ -12,7 +12,8 @@ from schema import node
 from schema.context import Context, Info
 from schema.credits.types import ReferralProgress
 from schema.pagination import Connection
-from server import companies, credits, referrals
+from schema.talent_pool.policy import FollowUpPolicy
+from server import companies, console, credits, referrals
 from server import models as m
 
 CompanyStatus = strawberry.enum(m.CompanyStatus, description="Lifecycle of a partner company.")
@@ -26,6 +27,34 @@ ReferralStatus = strawberry.enum(m.ReferralStatus, description="What became of a
 class ReferralStatusCount:
     status: ReferralStatus  # type: ignore[valid-type]
     count: int
+
+
+@strawberry.type(description="Key figures of a company, all time.")
+class CompanyFigures:
+    referrals: int = strawberry.field(description="Referrals the company ever created.")
+    qualified: int = strawberry.field(description="Of those, referrals that ever qualified.")
+    introductions: int = strawberry.field(description="Introductions the company requested.")
+    last_key_used_at: datetime | None = strawberry.field(
+        description="Last use of any of its API keys (updated at most once a minute)."
+    )
+
+    @classmethod
+    def from_figures(cls, row: console.CompanyFigures | None) -> CompanyFigures:
+        row = row or console.CompanyFigures(0, 0, 0, None)
+        return cls(
+            referrals=row.referrals,
+            qualified=row.qualified,
+            introductions=row.introductions,
+            last_key_used_at=row.last_key_used_at,
+        )
+
+
+def figures_loader(context: Context) -> DataLoader[int, console.CompanyFigures | None]:
+    async def load(ids: list[int]) -> list[console.CompanyFigures | None]:
+        rows = await console.company_figures(ids)
+        return [rows.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
 
 
 @strawberry.type(description="A partner company of the network.")
@@ -57,6 +86,16 @@ class Company(relay.Node):
     )
     async def referral_progress(self) -> ReferralProgress:
         return ReferralProgress.from_progress(await credits.progress(self.id))
+
+    @strawberry.field(description="When and whether the company's talent pool is followed up.")
+    async def follow_up_policy(self, info: Info) -> FollowUpPolicy | None:
+        row = await info.context.loader("company", company_loader).load(self.id)
+        return FollowUpPolicy.from_model(row) if row else None
+
+    @strawberry.field(description="Key figures: referrals, introductions, last API key use.")
+    async def figures(self, info: Info) -> CompanyFigures:
+        row = await info.context.loader("company_figures", figures_loader).load(self.id)
+        return CompanyFigures.from_figures(row)
 
     @classmethod
     def from_model(cls, company: m.Company) -> Company:

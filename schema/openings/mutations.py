@@ -78,6 +78,7 @@ class OpeningMutations:
                 input.tags,
                 remote_ok=input.remote_ok,
                 idempotency_key=input.idempotency_key,
+                redis=info.context.redis,
             )
         )
 
@@ -91,6 +92,7 @@ class OpeningMutations:
                 description=input.description,
                 tag_texts=input.tags,
                 remote_ok=input.remote_ok,
+                redis=info.context.redis,
             )
         )
 
@@ -98,7 +100,10 @@ class OpeningMutations:
     async def close_opening(self, info: Info, input: CloseOpeningInput) -> OpeningPayload:
         return await _run(
             lambda: openings.set_status(
-                info.context.caller, _id(input.opening_id), m.OpeningStatus.CLOSED
+                info.context.caller,
+                _id(input.opening_id),
+                m.OpeningStatus.CLOSED,
+                redis=info.context.redis,
             )
         )
 
@@ -106,6 +111,9 @@ class OpeningMutations:
     async def reopen_opening(self, info: Info, input: ReopenOpeningInput) -> OpeningPayload:
         return await _run(
             lambda: openings.set_status(
-                info.context.caller, _id(input.opening_id), m.OpeningStatus.OPEN
+                info.context.caller,
+                _id(input.opening_id),
+                m.OpeningStatus.OPEN,
+                redis=info.context.redis,
             )
         )

@@ -141,10 +141,13 @@ class Screenshots:
         await page.set_viewport_size({"width": WIDTHS["phone"], "height": 844})
 
     def publish(self, names: list[str], target: Path) -> None:
-        """Copies a handful to ``docs/screenshots/`` for the README."""
+        """Copies a handful to ``docs/screenshots/`` for the README.
+
+        Old copies of these names go first; other tests' screenshots stay.
+        """
         target.mkdir(parents=True, exist_ok=True)
         for stale in target.glob("*.png"):
-            if stale.stem.rsplit("-", 2)[0] not in names:
+            if stale.stem.rsplit("-", 2)[0] in names:
                 stale.unlink()
         for path in self.taken:
             if path.stem.rsplit("-", 2)[0] in names:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from strawberry import relay
 
+from server import matching, openings
 from server.models import (
     Candidate,
     Company,
@@ -17,15 +19,26 @@ from server.models import (
     ReferralStatus,
     Tag,
 )
+from server.principal import Principal
 from tests.e2e.conftest import ROOT
 from tests.web.candidate_helpers import make_referral
 
 PORTAL_LINK = re.compile(r"/me/([A-Za-z0-9_\-]+)")
 PUBLISHED = ["register", "register-errors", "thanks", "portal", "erase"]
+MATCHES = """
+query($openingId: ID!) { matches(openingId: $openingId) { edges { node { candidate { id } } } } }
+"""
+
+
+async def network_matches(caller, opening_id: int) -> list[str]:
+    data = await caller(MATCHES, {"openingId": str(relay.GlobalID("Opening", str(opening_id)))})
+    return [e["node"]["candidate"]["id"] for e in data["matches"]["edges"]]
 
 
 @pytest.mark.no_javascript
-async def test_candidate_walk_from_referral_to_erasure(page, app, company_a, screenshots):
+async def test_candidate_walk_from_referral_to_erasure(
+    page, app, company_a, company_b, screenshots
+):
     # given: a rejection mail's referral
     referral, token = await make_referral(
         company_a.company_id, name="山田 太郎", email="taro.walk@example.jp"
@@ -73,6 +86,15 @@ async def test_candidate_walk_from_referral_to_erasure(page, app, company_a, scr
     await referral.refresh_from_db()
     assert referral.status == ReferralStatus.QUALIFIED
 
+    # another partner's opening now finds the profile in the network
+    card_id = str(relay.GlobalID("CandidateCard", str(candidate.id)))
+    wanted = await openings.create(
+        Principal(None, company_b.company_id), "Pythonエンジニア", "", ["Python", "東京"]
+    )
+    await matching.refresh_weights()
+    await matching.rebuild_opening(wanted.id)
+    assert await network_matches(company_b, wanted.id) == [card_id]
+
     # ask for the portal link at /me
     await page.click("a.button.primary[href='/me']")
     await page.wait_for_url("**/me")
@@ -100,6 +122,7 @@ async def test_candidate_walk_from_referral_to_erasure(page, app, company_a, scr
     latest = await Consent.filter(candidate_id=candidate.id).order_by("-id").first()
     assert await Consent.filter(candidate_id=candidate.id).count() == consents_before + 1
     assert (latest.scope, latest.granted) == (ConsentScope.NETWORK_SHARING, False)
+    assert await network_matches(company_b, wanted.id) == []
     await screenshots.take(page, "portal-withdrawn")
 
     # erase, through the confirm step

@@ -54,8 +54,9 @@ async def test_suspended_company_key_is_403(company_a):
 
 
 async def test_operator_field_as_company_is_null_and_operator_mutation_forbidden(company_a):
-    data = await company_a("{ operator { companies { totalCount } } }")
-    assert data["operator"] is None
+    body = (await company_a.post("{ operator { companies { totalCount } } }")).json()
+    assert body["data"] == {"operator": None}
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
 
     response = await company_a.post(
         'mutation { createCompany(input: {name: "X"}) { company { id } userErrors { code } } }'

@@ -198,4 +198,6 @@ async def test_ledger_check_is_ok_until_a_balance_is_tampered(operator, company_
 
 
 async def test_ledger_check_is_not_for_companies(company_a):
-    assert await company_a(LEDGER_CHECK) == {"operator": None}
+    body = (await company_a.post(LEDGER_CHECK)).json()
+    assert body["data"] == {"operator": None}
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"

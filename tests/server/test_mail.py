@@ -361,6 +361,104 @@ async def test_a_mail_failing_for_too_long_is_given_up(sender, smtp_server):  # 
     assert not await suppressions.is_suppressed(TARO)
 
 
+# send_batch: one job, one claim, many mails on one connection
+
+
+async def test_a_batch_takes_along_due_first_attempts_and_unqueues_their_jobs(
+    sender,
+    smtp_server,  # noqa: F811
+    redis,
+    settings,
+):
+    own, other, blocked = await queue(), await queue("hanako@example.jp"), await queue("jiro@x.jp")
+    later = await queue("saburo@example.jp", send_after=datetime.now(UTC) + timedelta(hours=1))
+    retried = await queue("shiro@example.jp")
+    await MailMessage.filter(id=retried.id).update(attempts=1)
+    await suppressions.suppress("jiro@x.jp", SuppressionReason.UNSUBSCRIBED)
+    await mail.enqueue_send(redis, [own.id, other.id, blocked.id, retried.id])
+
+    outcome = await mail.send_batch(own.id, sender, redis)
+
+    assert outcome.result == SendResult.SENT
+    assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == [
+        "hanako@example.jp",
+        TARO,
+    ]
+    statuses = dict(await MailMessage.all().values_list("id", "status"))
+    assert statuses == {
+        own.id: MailStatus.SENT,
+        other.id: MailStatus.SENT,
+        blocked.id: MailStatus.SUPPRESSED,
+        later.id: MailStatus.PENDING,  # not due
+        retried.id: MailStatus.PENDING,  # a retry keeps to its own job and backoff
+    }
+    # the jobs of the mails taken along are gone; the retried mail's job stays
+    mails = (own, other, blocked, later, retried)
+    assert await queued_job_ids(redis, settings, *mails) == {f"mail:{own.id}", f"mail:{retried.id}"}
+    assert smtp_server.sessions == 1
+
+
+async def test_concurrent_batches_send_every_mail_exactly_once(smtp_server, redis):  # noqa: F811
+    messages = [await queue(f"user{i}@example.jp") for i in range(45)]
+    senders = [SmtpSender(smtp_server.url) for _ in range(3)]
+
+    outcomes = await asyncio.gather(
+        *(mail.send_batch(m.id, senders[i % 3], redis) for i, m in enumerate(messages))
+    )
+
+    received = sorted(r.rcpt_tos[0] for r in smtp_server.received)
+    assert received == sorted(m.recipient for m in messages)  # each once
+    assert await MailMessage.filter(status=MailStatus.SENT, attempts=1).count() == 45
+    assert {o.result for o in outcomes} <= {SendResult.SENT, SendResult.SKIPPED}
+    for smtp in senders:
+        await smtp.close()
+
+
+async def test_a_transient_failure_in_a_batch_defers_that_mail_and_hands_the_rest_back(
+    sender,
+    smtp_server,  # noqa: F811
+    redis,
+    settings,
+):
+    first, failing = await queue(), await queue("hanako@example.jp")
+    rest = [await queue(f"user{i}@example.jp") for i in range(3)]
+    smtp_server.tempfail("hanako@example.jp")
+
+    outcome = await mail.send_batch(first.id, sender, redis)
+
+    assert outcome.result == SendResult.SENT
+    assert [r.rcpt_tos[0] for r in smtp_server.received] == [TARO]
+    deferred = await MailMessage.get(id=failing.id)
+    assert deferred.status == MailStatus.PENDING and deferred.attempts == 1
+    assert deferred.send_after > datetime.now(UTC) + timedelta(seconds=5)
+    assert await MailMessage.filter(id__in=[m.id for m in rest], status="PENDING").count() == 3
+    # each has a job again: the deferred one after its backoff, the others at once
+    assert await queued_job_ids(redis, settings, failing, *rest) == {
+        f"mail:{m.id}:1" for m in (failing, *rest)
+    }
+    assert await redis.zscore(settings.queue_name, mail.job_id(failing.id, 1)) > (
+        await redis.zscore(settings.queue_name, mail.job_id(rest[0].id, 1)) + 5000
+    )
+
+
+async def test_a_batch_past_its_time_hands_the_rest_back(
+    sender,
+    smtp_server,  # noqa: F811
+    redis,
+    monkeypatch,
+):
+    monkeypatch.setattr(mail, "BATCH_SECONDS", 0.0)
+    first, *rest = [await queue(f"user{i}@example.jp") for i in range(4)]
+
+    await mail.send_batch(first.id, sender, redis)
+
+    assert [r.rcpt_tos[0] for r in smtp_server.received] == [first.recipient]
+    assert await MailMessage.filter(status=MailStatus.PENDING).count() == 3
+    for message in rest:  # their own jobs send them, once
+        assert (await mail.send_batch(message.id, sender, redis)).result == SendResult.SENT
+    assert len(smtp_server.received) == 4
+
+
 def test_smtp_urls_name_host_port_tls_and_credentials():
     assert SmtpConfig.from_url("smtp://127.0.0.1:1025") == SmtpConfig("127.0.0.1", 1025)
     assert SmtpConfig.from_url("smtps://relay%40example.jp:p%3Ass@mail.example.jp") == (

@@ -1,0 +1,101 @@
+"""GraphQL types of network matching: anonymised candidate cards and scored matches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import strawberry
+from strawberry import relay
+
+from schema import node
+from schema.context import Info
+from schema.pagination import Connection
+from schema.tags.types import Tag, load_tags, tag_loader
+from server import matching
+from server import models as m
+
+
+@strawberry.type(
+    description="An anonymised network candidate: no name, email or referring company; "
+    "contact details only through an accepted introduction."
+)
+class CandidateCard(relay.Node):
+    id: relay.NodeID[int]
+    headline: str = strawberry.field(description="The candidate's headline, up to 200 characters.")
+    experience_years: int = strawberry.field(description="Years of experience, 0 to 60.")
+    tag_ids: strawberry.Private[list[int]]
+    # Set when a whole page's tags were loaded at once (matches), so no resolver awaits.
+    preloaded_tags: strawberry.Private[list[Tag] | None] = None
+
+    @strawberry.field(description="The candidate's tags: skills, job types, locations, conditions.")
+    def tags(self, info: Info) -> list[Tag]:
+        if self.preloaded_tags is not None:
+            return self.preloaded_tags
+        return load_tags(info, self.tag_ids)  # type: ignore[return-value]  # awaited by graphql
+
+    @classmethod
+    def from_model(
+        cls, candidate: m.Candidate | matching.CardData, tags: dict[int, Tag] | None = None
+    ) -> CandidateCard:
+        """The card of a candidate; with ``tags`` (id -> Tag) its tags are taken from there."""
+        return cls(
+            id=candidate.id,
+            headline=candidate.headline,
+            experience_years=candidate.experience_years,
+            tag_ids=list(candidate.tag_ids),
+            preloaded_tags=None if tags is None else pick(tags, candidate.tag_ids),
+        )
+
+
+@strawberry.type(description="A network candidate matching an opening, with why.")
+class Match:
+    candidate: CandidateCard = strawberry.field(description="The anonymised candidate.")
+    score: float = strawberry.field(
+        description="IDF-weighted tag overlap: the sum of the matched tags' weights "
+        "(rare tags weigh more); higher is better."
+    )
+    matched_tags: list[Tag] = strawberry.field(
+        description="Tags the candidate shares with the opening, rarest first."
+    )
+
+    @classmethod
+    def from_match(cls, match: matching.Match, tags: dict[int, Tag]) -> Match:
+        return cls(
+            candidate=CandidateCard.from_model(match.candidate, tags),
+            score=match.score,
+            matched_tags=pick(tags, match.matched_tag_ids),
+        )
+
+
+def pick(tags: dict[int, Tag], ids: Iterable[int]) -> list[Tag]:
+    """The tags of ``ids`` in their order; ids of deleted tags are skipped."""
+    return [tags[i] for i in ids if i in tags]
+
+
+def _selects(selections: Iterable, names: set[str]) -> bool:
+    """Whether any of the field names is selected anywhere below (fragments included)."""
+    return any(
+        getattr(s, "name", None) in names or _selects(getattr(s, "selections", ()), names)
+        for s in selections
+    )
+
+
+async def load_page_tags(info: Info, matches: Iterable[matching.Match]) -> dict[int, Tag]:
+    """Every tag a page of matches shows, through the request's tag DataLoader at once;
+    none when the query asks for no tags."""
+    if not _selects(info.selected_fields, {"tags", "matchedTags"}):
+        return {}
+    ids = sorted({t for r in matches for t in (*r.candidate.tag_ids, *r.matched_tag_ids)})
+    rows = await info.context.loader("tag", tag_loader).load_many(ids)
+    return {row.id: Tag.from_model(row) for row in rows if row is not None}
+
+
+@strawberry.type(description="A page of matches, best first.")
+class MatchConnection(Connection[Match]):
+    pass
+
+
+@node.register("CandidateCard")
+async def load_candidate_card(info: Info, candidate_id: int) -> CandidateCard | None:
+    row = await matching.card(info.context.caller, candidate_id)
+    return CandidateCard.from_model(row) if row else None

@@ -1,0 +1,1 @@
+"""GraphQL of funnel reports: report (company) and operator.networkReport."""

@@ -1,0 +1,430 @@
+"""Network matching: which consented candidates fit a company's open opening, and how well.
+
+Score = IDF-weighted tag overlap: the sum of the weights of the tags a candidate shares with
+the opening, a tag's weight being ``ln((N + 1) / (df + 1)) + 1`` over the N candidates who
+share with the network (df of them carry the tag), so a rare skill outweighs a common city.
+Weights live in ``tag_weight``, refreshed by a cron.
+
+Design (chosen with bench/matching.py, figures in bench/README.md): each open opening keeps
+its best ``MAX_MATCHES`` candidates in ``opening_match``, rebuilt by a job when the opening
+opens or changes and patched per candidate when one registers, edits the profile or changes
+consent. Who a company may see (server.eligibility: erased, not sharing, paused, its own
+applicants and referrals, already introduced) is NOT baked into the table: it is applied when
+the list is read, so a withdrawal takes effect at once.
+
+Required categories (``Settings.match_required_categories``, default LOCATION): when the
+opening has tags of such a category, a candidate must share one of them; for LOCATION a
+candidate who accepts remote work (a remote CONDITION tag) passes when the opening allows
+remote work.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from arq.connections import ArqRedis
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from server import queue
+from server.config import get_settings
+from server.eligibility import MATCHABLE_SQL, is_matchable
+from server.models import Candidate, Introduction, Tag, TagCategory
+from server.principal import Principal
+
+log = logging.getLogger(__name__)
+
+MAX_MATCHES = 1000  # kept per opening; a company pages through at most these
+REMOTE_SLUGS = ("remote-ok", "full-remote")
+OPENING_JOB = "match_opening"
+CANDIDATE_JOB = "match_candidate"
+
+
+@dataclass(frozen=True)
+class CardData:
+    """What an anonymised card shows: never name, email or the referring company."""
+
+    id: int
+    headline: str
+    experience_years: int
+    tag_ids: list[int]
+
+
+@dataclass(frozen=True)
+class Match:
+    candidate: CardData
+    score: float
+    matched_tag_ids: list[int]
+
+
+@dataclass(frozen=True)
+class OpeningTerms:
+    """What an opening is matched on: its tags by weight (heaviest first) and rules."""
+
+    tags: list[tuple[int, float]]
+    required: list[list[int]]  # per required category, the opening's tags of it
+    waivable: list[bool]  # per required category, whether remote acceptance waives it
+    remote_tag_ids: list[int]
+
+
+def _db(conn: BaseDBAsyncClient | None = None) -> BaseDBAsyncClient:
+    return conn or connections.get("default")
+
+
+# --- reading ----------------------------------------------------------------------------
+
+_PAGE_SQL = f"""
+SELECT c.id, c.headline, c.experience_years, c.tag_ids, om.score, om.matched_tag_ids
+FROM opening o
+JOIN opening_match om ON om.opening_id = o.id
+JOIN candidate c ON c.id = om.candidate_id
+WHERE o.id = $3 AND o.company_id = $1 AND o.status = 'OPEN' AND {MATCHABLE_SQL}
+  AND (om.score, om.candidate_id) < ($4, $5)
+ORDER BY om.score DESC, om.candidate_id DESC
+LIMIT $6
+"""
+
+_COUNT_SQL = f"""
+SELECT count(*) AS n
+FROM opening o
+JOIN opening_match om ON om.opening_id = o.id
+JOIN candidate c ON c.id = om.candidate_id
+WHERE o.id = $3 AND o.company_id = $1 AND o.status = 'OPEN' AND {MATCHABLE_SQL}
+"""
+
+# Above any score, so the first page needs no second query text.
+_TOP = (float("inf"), 0)
+
+
+async def matches(
+    principal: Principal,
+    opening_id: int,
+    limit: int,
+    after: tuple[float, int] | None = None,
+) -> list[Match]:
+    """Best matches of the caller's open opening, best first (score, then candidate id, both
+    descending), after the ``(score, candidate id)`` keyset cursor. An opening of another
+    company, a closed or unknown one, has none."""
+    company_id = principal.require_company()
+    score, candidate_id = after or _TOP
+    rows = await _db().execute_query_dict(
+        _PAGE_SQL,
+        [company_id, datetime.now(UTC), opening_id, score, candidate_id, limit],
+    )
+    return [
+        Match(
+            CardData(r["id"], r["headline"], r["experience_years"], list(r["tag_ids"])),
+            r["score"],
+            list(r["matched_tag_ids"]),
+        )
+        for r in rows
+    ]
+
+
+async def count(principal: Principal, opening_id: int) -> int:
+    """How many candidates the caller may see for its open opening (all pages)."""
+    rows = await _db().execute_query_dict(
+        _COUNT_SQL, [principal.require_company(), datetime.now(UTC), opening_id]
+    )
+    return rows[0]["n"]
+
+
+async def card(principal: Principal, candidate_id: int) -> Candidate | None:
+    """The candidate behind a card, when the calling company may see it: matchable now, or
+    already introduced to this company (its introduction shows the card); else None."""
+    company_id = principal.company_id
+    if company_id is None:
+        return None
+    if not await is_matchable(company_id, candidate_id, datetime.now(UTC)):
+        introduced = await Introduction.exists(company_id=company_id, candidate_id=candidate_id)
+        if not introduced:
+            return None
+    return await Candidate.get_or_none(id=candidate_id, erased_at=None)
+
+
+# --- weights ----------------------------------------------------------------------------
+
+_REFRESH_WEIGHTS_SQL = """
+WITH pool AS (
+  SELECT tag_ids FROM candidate WHERE sharing AND erased_at IS NULL
+), n AS (
+  SELECT count(*) AS n FROM pool
+), df AS (
+  SELECT t AS tag_id, count(*) AS df FROM pool, unnest(pool.tag_ids) t GROUP BY t
+)
+INSERT INTO tag_weight (tag_id, candidate_count, weight, refreshed_at)
+SELECT tag.id, coalesce(df.df, 0), ln((n.n + 1.0) / (coalesce(df.df, 0) + 1)) + 1, now()
+FROM tag CROSS JOIN n LEFT JOIN df ON df.tag_id = tag.id
+ON CONFLICT (tag_id) DO UPDATE SET candidate_count = EXCLUDED.candidate_count,
+  weight = EXCLUDED.weight, refreshed_at = EXCLUDED.refreshed_at
+"""
+
+
+async def refresh_weights() -> int:
+    """Recomputes every tag's IDF over the sharing candidates; returns the tags written."""
+    result = await _db().execute_query(_REFRESH_WEIGHTS_SQL)
+    return result[0]
+
+
+async def _weights(tag_ids: Iterable[int], conn: BaseDBAsyncClient | None = None):
+    """Weight per tag id; a tag newer than the last refresh weighs as the rarest known."""
+    ids = sorted(set(tag_ids))
+    rows = await _db(conn).execute_query_dict(
+        "SELECT t.id, t.category, t.slug, w.weight, "
+        "(SELECT max(weight) FROM tag_weight) AS top "
+        "FROM tag t LEFT JOIN tag_weight w ON w.tag_id = t.id WHERE t.id = ANY($1::bigint[])",
+        [ids],
+    )
+    return {r["id"]: (r["weight"] or r["top"] or 1.0, TagCategory(r["category"])) for r in rows}
+
+
+async def _remote_tag_ids(conn: BaseDBAsyncClient | None = None) -> list[int]:
+    rows = await Tag.filter(category=TagCategory.CONDITION, slug__in=REMOTE_SLUGS).using_db(
+        _db(conn)
+    )
+    return sorted(t.id for t in rows)
+
+
+async def terms(
+    tag_ids: Sequence[int], remote_ok: bool, conn: BaseDBAsyncClient | None = None
+) -> OpeningTerms:
+    """The opening's tags with their weights, heaviest first, and its required categories."""
+    weights = await _weights(tag_ids, conn)
+    return _terms_from(weights, tag_ids, remote_ok, await _remote_tag_ids(conn))
+
+
+def _terms_from(
+    weights: dict[int, tuple[float, TagCategory]],
+    tag_ids: Iterable[int],
+    remote_ok: bool,
+    remote_tag_ids: list[int],
+) -> OpeningTerms:
+    tags = sorted(
+        ((t, weights[t][0]) for t in set(tag_ids) if t in weights), key=lambda x: (-x[1], x[0])
+    )
+    required, waivable = [], []
+    for category in get_settings().match_required_categories:
+        ids = sorted(t for t, _ in tags if weights[t][1] == category)
+        if ids:
+            required.append(ids)
+            waivable.append(category == TagCategory.LOCATION and remote_ok)
+    return OpeningTerms(tags, required, waivable, remote_tag_ids)
+
+
+def score(terms: OpeningTerms, candidate_tags: Iterable[int]) -> tuple[float, list[int]]:
+    """Score and matched tags (heaviest first) of a candidate; (0, []) when ruled out.
+
+    Adds in the same order as :func:`_select_sql`, so both give the same float.
+    """
+    have = set(candidate_tags)
+    for ids, waive in zip(terms.required, terms.waivable, strict=True):
+        if not have.intersection(ids) and not (waive and have.intersection(terms.remote_tag_ids)):
+            return 0.0, []
+    total, matched = 0.0, []
+    for tag, weight in terms.tags:
+        if tag in have:
+            total += weight
+            matched.append(tag)
+    return total, matched
+
+
+def _select_sql(terms: OpeningTerms, first_param: int) -> tuple[str, list]:
+    """``SELECT candidate_id, score, matched_tag_ids FROM candidate c WHERE ...`` for the
+    terms, parameters numbered from ``first_param``; the caller adds conditions."""
+    args: list = []
+
+    def param(value, cast: str) -> str:
+        args.append(value)
+        return f"${first_param + len(args) - 1}::{cast}"
+
+    scores, matched = [], []
+    for tag, weight in terms.tags:
+        # `= ANY` is about twice as fast per row as `@>` (bench/README.md); ids are ints.
+        has = f"{int(tag)} = ANY(c.tag_ids)"
+        scores.append(f"(CASE WHEN {has} THEN {param(weight, 'float8')} ELSE 0 END)")
+        matched.append(f"CASE WHEN {has} THEN {int(tag)} END")
+    where = [
+        "c.sharing",
+        "c.erased_at IS NULL",
+        f"c.tag_ids && {param([t for t, _ in terms.tags], 'int[]')}",
+    ]
+    for ids, waive in zip(terms.required, terms.waivable, strict=True):
+        rule = f"c.tag_ids && {param(ids, 'int[]')}"
+        if waive and terms.remote_tag_ids:
+            rule = f"({rule} OR c.tag_ids && {param(terms.remote_tag_ids, 'int[]')})"
+        where.append(rule)
+    sql = (
+        f"SELECT c.id AS candidate_id, {' + '.join(scores)} AS score, "
+        f"array_remove(ARRAY[{', '.join(matched)}]::int[], NULL) AS matched_tag_ids "
+        f"FROM candidate c WHERE {' AND '.join(where)}"
+    )
+    return sql, args
+
+
+# --- maintaining the table --------------------------------------------------------------
+
+
+async def rebuild_opening(opening_id: int, limit: int = MAX_MATCHES) -> int:
+    """Recomputes an opening's best matches from scratch; a closed or deleted opening loses
+    them. Returns the rows kept. Safe to run twice and concurrently (the opening row lock
+    serialises rebuilds and candidate patches of the same opening)."""
+    async with in_transaction() as conn:
+        rows = await conn.execute_query_dict(
+            "SELECT tag_ids, remote_ok, status FROM opening WHERE id = $1 FOR NO KEY UPDATE",
+            [opening_id],
+        )
+        await conn.execute_query("DELETE FROM opening_match WHERE opening_id = $1", [opening_id])
+        if not rows or rows[0]["status"] != "OPEN" or not rows[0]["tag_ids"]:
+            await conn.execute_query(
+                "DELETE FROM opening_match_run WHERE opening_id = $1", [opening_id]
+            )
+            return 0
+        opening = rows[0]
+        found = await terms(opening["tag_ids"], opening["remote_ok"], conn)
+        select, args = _select_sql(found, 3)
+        kept = await conn.execute_query_dict(
+            "WITH best AS ("
+            f"  {select} ORDER BY score DESC, candidate_id DESC LIMIT $2"
+            ") INSERT INTO opening_match (opening_id, candidate_id, score, matched_tag_ids) "
+            "SELECT $1, candidate_id, score, matched_tag_ids FROM best "
+            "RETURNING score",
+            [opening_id, limit, *args],
+        )
+        floor = min(r["score"] for r in kept) if len(kept) >= limit else 0.0
+        await conn.execute_query(
+            "INSERT INTO opening_match_run (opening_id, tag_ids, remote_ok, floor_score, "
+            "built_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT (opening_id) DO UPDATE SET "
+            "tag_ids = EXCLUDED.tag_ids, remote_ok = EXCLUDED.remote_ok, "
+            "floor_score = EXCLUDED.floor_score, built_at = EXCLUDED.built_at",
+            [opening_id, list(opening["tag_ids"]), opening["remote_ok"], floor],
+        )
+    return len(kept)
+
+
+async def update_candidate(candidate_id: int) -> int:
+    """Brings one candidate's rows in every open opening's list up to date (after
+    registration, a profile edit or a consent change). Returns the rows written.
+
+    Only scores reaching an opening's floor enter a full list (the list may then run a little
+    over its size until the next rebuild). Safe to run twice and concurrently.
+    """
+    async with in_transaction() as conn:
+        found = await conn.execute_query_dict(
+            "SELECT tag_ids, sharing AND erased_at IS NULL AS active FROM candidate WHERE id = $1",
+            [candidate_id],
+        )
+        tags = list(found[0]["tag_ids"]) if found and found[0]["active"] else []
+        # Openings it may enter, and those it is in now, locked against a concurrent rebuild;
+        # their floors are read after the lock, so a rebuild that held it is seen.
+        locked = await conn.execute_query_dict(
+            "SELECT o.id FROM opening o WHERE o.status = 'OPEN' AND (o.tag_ids && $2::int[] "
+            "OR o.id IN (SELECT opening_id FROM opening_match WHERE candidate_id = $1)) "
+            "ORDER BY o.id FOR SHARE",
+            [candidate_id, tags],
+        )
+        openings = await conn.execute_query_dict(
+            "SELECT o.id, o.tag_ids, o.remote_ok, coalesce(r.floor_score, 0) AS floor "
+            "FROM opening o LEFT JOIN opening_match_run r ON r.opening_id = o.id "
+            "WHERE o.id = ANY($1::bigint[]) AND o.status = 'OPEN'",
+            [[r["id"] for r in locked]],
+        )
+        rows = await _scored(openings, tags, conn)
+        keep = [o for o, *_ in rows]
+        await conn.execute_query(
+            "DELETE FROM opening_match WHERE candidate_id = $1 "
+            "AND NOT (opening_id = ANY($2::bigint[]))",
+            [candidate_id, keep],
+        )
+        if rows:
+            await conn.execute_query(
+                "INSERT INTO opening_match (opening_id, candidate_id, score, matched_tag_ids) "
+                "SELECT o, $1, s, ARRAY(SELECT json_array_elements_text(m)::int) "
+                "FROM unnest($2::bigint[], $3::float8[], $4::json[]) AS x(o, s, m) "
+                "ON CONFLICT (opening_id, candidate_id) DO UPDATE SET score = EXCLUDED.score, "
+                "matched_tag_ids = EXCLUDED.matched_tag_ids",
+                [
+                    candidate_id,
+                    keep,
+                    [s for _, s, _ in rows],
+                    [_json_ints(m) for *_, m in rows],
+                ],
+            )
+    return len(rows)
+
+
+def _json_ints(values: list[int]) -> str:
+    return "[" + ",".join(str(v) for v in values) + "]"
+
+
+async def _scored(openings: list[dict], tags: list[int], conn) -> list[tuple[int, float, list]]:
+    """(opening id, score, matched tags) where the candidate reaches the opening's floor."""
+    if not tags or not openings:
+        return []
+    rows = []
+    remote = await _remote_tag_ids(conn)
+    weights = await _weights({t for o in openings for t in o["tag_ids"]}, conn)
+    for opening in openings:
+        found = _terms_from(weights, opening["tag_ids"], opening["remote_ok"], remote)
+        value, matched = score(found, tags)
+        if matched and value >= opening["floor"]:
+            rows.append((opening["id"], value, matched))
+    return rows
+
+
+# --- jobs and sweeping ------------------------------------------------------------------
+
+
+async def enqueue_opening(redis: ArqRedis | None, opening_id: int, *, sweep: bool = False) -> None:
+    """Queues a rebuild of the opening's matches (call after the commit).
+
+    An edit always queues one (a job id would block the rebuild of a second edit while the
+    first one's result is kept); the sweeper's carry a job id, so a rebuild still queued is
+    not queued again.
+    """
+    if redis is not None:
+        job_id = f"{OPENING_JOB}:sweep:{opening_id}" if sweep else None
+        await queue.enqueue(redis, OPENING_JOB, opening_id, job_id=job_id)
+
+
+async def enqueue_candidate(redis: ArqRedis | None, candidate_id: int) -> None:
+    """Queues an update of the candidate's matches (call after the commit)."""
+    if redis is not None:
+        await queue.enqueue(redis, CANDIDATE_JOB, candidate_id)
+
+
+async def stale_openings(max_age_hours: int = 24) -> list[int]:
+    """Open openings whose matches are missing, built from other tags or rules, or older than
+    ``max_age_hours`` (weights move as the network grows)."""
+    rows = await _db().execute_query_dict(
+        "SELECT o.id FROM opening o LEFT JOIN opening_match_run r ON r.opening_id = o.id "
+        "WHERE o.status = 'OPEN' AND (r.opening_id IS NULL OR r.tag_ids <> o.tag_ids "
+        "OR r.remote_ok <> o.remote_ok OR r.built_at < now() - make_interval(hours => $1)) "
+        "ORDER BY o.id",
+        [max_age_hours],
+    )
+    return [r["id"] for r in rows]
+
+
+async def drop_closed() -> int:
+    """Forgets the matches of openings that are no longer open."""
+    result = await _db().execute_query(
+        "DELETE FROM opening_match_run r USING opening o "
+        "WHERE o.id = r.opening_id AND o.status <> 'OPEN'"
+    )
+    await _db().execute_query(
+        "DELETE FROM opening_match m WHERE NOT EXISTS (SELECT 1 FROM opening_match_run r "
+        "WHERE r.opening_id = m.opening_id) AND EXISTS (SELECT 1 FROM opening o "
+        "WHERE o.id = m.opening_id AND o.status <> 'OPEN')"
+    )
+    return result[0]
+
+
+async def weights_older_than(hours: int) -> bool:
+    """Whether the tag weights are missing or were refreshed more than ``hours`` ago."""
+    rows = await _db().execute_query_dict("SELECT max(refreshed_at) AS at FROM tag_weight")
+    at = rows[0]["at"]
+    return at is None or (datetime.now(UTC) - at).total_seconds() > hours * 3600
