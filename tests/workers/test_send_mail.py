@@ -87,7 +87,11 @@ async def test_twenty_mails_share_one_smtp_connection(redis, smtp_server):  # no
 async def test_two_workers_draining_one_outbox_send_every_mail_once(redis, smtp_server):  # noqa: F811
     messages = [await queue(f"user{i}@example.jp") for i in range(120)]
     await mail.enqueue_send(redis, [m.id for m in messages])
-    workers = [Worker(**worker_settings(burst=True, poll_delay=0, cron_jobs=[])) for _ in range(2)]
+    # two jobs at a time each (of up to 20 mails): neither worker can take the whole outbox
+    workers = [
+        Worker(**worker_settings(burst=True, poll_delay=0, cron_jobs=[], max_jobs=2))
+        for _ in range(2)
+    ]
 
     await asyncio.gather(*(w.main() for w in workers))
     for worker in workers:
@@ -97,6 +101,7 @@ async def test_two_workers_draining_one_outbox_send_every_mail_once(redis, smtp_
     received = sorted(r.rcpt_tos[0] for r in smtp_server.received)
     assert received == sorted(m.recipient for m in messages)  # each exactly once
     assert await MailMessage.filter(status=MailStatus.SENT, attempts=1).count() == 120
+    assert sum(w.jobs_complete for w in workers) < 120  # batches: fewer jobs than mails
 
 
 async def test_smtp_down_retries_the_job_and_the_mail_goes_out_when_it_is_back(
