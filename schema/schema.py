@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry import relay
 from strawberry.extensions import (
@@ -47,7 +49,16 @@ class RootQuery:
         permission_classes=[IsAuthenticated],
         description="Any object by global ID; null when it does not exist or is not yours.",
     )
-    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="A global ID from any `id` field; INVALID_ID error if it is not one."
+            ),
+        ],
+    ) -> relay.Node | None:
         return await node.resolve(info, str(id))
 
     @strawberry.field(

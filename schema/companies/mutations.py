@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry import relay
 
@@ -22,30 +24,47 @@ class CreateCompanyInput:
     slug: str | None = strawberry.field(
         default=None, description="Unique URL-safe name (a-z, 0-9, -); derived from name if unset."
     )
-    locale: Locale = m.Locale.JA  # type: ignore[valid-type]
-    contact_email: str = ""
+    locale: Locale = strawberry.field(  # type: ignore[valid-type]
+        default=m.Locale.JA, description="Default language of its mails, JA unless set."
+    )
+    contact_email: str = strawberry.field(
+        default="",
+        description="Where the network writes to it, up to 320 characters; may be empty.",
+    )
 
 
 @strawberry.type
 class CreateCompanyPayload:
-    company: Company | None
-    api_key: ApiKey | None
+    company: Company | None = strawberry.field(
+        description="The new company; null when userErrors is not empty."
+    )
+    api_key: ApiKey | None = strawberry.field(
+        description="Its first API key; null when userErrors is not empty."
+    )
     secret: str | None = strawberry.field(
         description="The company's first API key: shown once, hand it over now."
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(
+        description="Expected failures, with the input field and a code."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A company and the status to give it.")
 class SetCompanyStatusInput:
-    company_id: relay.GlobalID
-    status: CompanyStatus  # type: ignore[valid-type]
+    company_id: relay.GlobalID = strawberry.field(description="The Company to change.")
+    status: CompanyStatus = strawberry.field(  # type: ignore[valid-type]
+        description="ACTIVE lets its API keys in; PENDING and SUSPENDED shut them out."
+    )
 
 
 @strawberry.type
 class CompanyPayload:
-    company: Company | None
-    user_errors: list[UserError]
+    company: Company | None = strawberry.field(
+        description="The company as stored; null when userErrors is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Expected failures, with the input field and a code."
+    )
 
 
 @strawberry.type
@@ -54,7 +73,13 @@ class CompanyMutations:
         permission_classes=[IsOperator],
         description="Operator: creates a company and returns its first API key once.",
     )
-    async def create_company(self, info: Info, input: CreateCompanyInput) -> CreateCompanyPayload:
+    async def create_company(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateCompanyInput, strawberry.argument(description="The company to create.")
+        ],
+    ) -> CreateCompanyPayload:
         try:
             created = await companies.create(
                 info.context.caller,
@@ -78,7 +103,13 @@ class CompanyMutations:
         permission_classes=[IsOperator],
         description="Operator: approves (ACTIVE) or suspends a company; suspended keys get 403.",
     )
-    async def set_company_status(self, info: Info, input: SetCompanyStatusInput) -> CompanyPayload:
+    async def set_company_status(
+        self,
+        info: Info,
+        input: Annotated[
+            SetCompanyStatusInput, strawberry.argument(description="The company and its status.")
+        ],
+    ) -> CompanyPayload:
         company_id = node.decode(str(input.company_id), "Company")[1]
         try:
             company = await companies.set_status(

@@ -25,8 +25,8 @@ ReferralStatus = strawberry.enum(m.ReferralStatus, description="What became of a
 
 @strawberry.type(description="How many of the company's referrals are in one status.")
 class ReferralStatusCount:
-    status: ReferralStatus  # type: ignore[valid-type]
-    count: int
+    status: ReferralStatus = strawberry.field(description="The status counted.")  # type: ignore[valid-type]
+    count: int = strawberry.field(description="Referrals of the company now in that status.")
 
 
 @strawberry.type(description="Key figures of a company, all time.")
@@ -62,11 +62,13 @@ class Company(relay.Node):
     id: relay.NodeID[int]
     name: str = strawberry.field(description="Display name, up to 200 characters.")
     slug: str = strawberry.field(description="Unique URL-safe name.")
-    status: CompanyStatus  # type: ignore[valid-type]
+    status: CompanyStatus = strawberry.field(  # type: ignore[valid-type]
+        description="ACTIVE once approved; the API keys of PENDING and SUSPENDED ones are refused."
+    )
     locale: Locale = strawberry.field(description="Default language of its mails.")  # type: ignore[valid-type]
     contact_email: str = strawberry.field(description="Where the network writes to the company.")
     credit_balance: int = strawberry.field(description="Introduction credits available now.")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When the company was created.")
     join_code: strawberry.Private[str]
 
     @strawberry.field(

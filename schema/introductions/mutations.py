@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -68,7 +69,12 @@ class IntroductionMutations:
         "(14 days to answer; a decline or expiry refunds the credit).",
     )
     async def request_introduction(
-        self, info: Info, input: RequestIntroductionInput
+        self,
+        info: Info,
+        input: Annotated[
+            RequestIntroductionInput,
+            strawberry.argument(description="The opening and the candidate to introduce."),
+        ],
     ) -> IntroductionPayload:
         opening_id = node.decode(str(input.opening_id), "Opening")[1]
         candidate_id = node.decode(str(input.candidate_id), "CandidateCard")[1]
@@ -88,7 +94,12 @@ class IntroductionMutations:
         description="Records that an accepted introduction ended in a hire (repeating is a no-op).",
     )
     async def mark_introduction_hired(
-        self, info: Info, input: MarkIntroductionHiredInput
+        self,
+        info: Info,
+        input: Annotated[
+            MarkIntroductionHiredInput,
+            strawberry.argument(description="The introduction that ended in a hire."),
+        ],
     ) -> IntroductionPayload:
         introduction_id = node.decode(str(input.introduction_id), "Introduction")[1]
         return await _run(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry import relay
 
@@ -10,8 +12,8 @@ from schema.context import Info
 from schema.errors import UserError, user_errors
 from schema.openings.types import Opening
 from schema.permissions import IsCompany
+from server import idempotency, openings
 from server import models as m
-from server import openings
 from server.errors import DomainError
 
 
@@ -23,35 +25,55 @@ class CreateOpeningInput:
         default_factory=list,
         description="Up to 100 free-text tags, normalised (NFKC, synonyms) to the taxonomy.",
     )
-    remote_ok: bool = True
+    remote_ok: bool = strawberry.field(
+        default=True, description="Whether remote work is possible; true unless set."
+    )
     idempotency_key: str | None = strawberry.field(
-        default=None, description="A retry with the same key returns the first opening."
+        default=None,
+        description=f"1 to {idempotency.MAX_KEY_LENGTH} characters: a retry with the same key "
+        "returns the first opening; the same key with another input is IDEMPOTENCY_KEY_REUSED.",
     )
 
 
 @strawberry.input(description="Changes to an opening; omitted fields stay as they are.")
 class UpdateOpeningInput:
-    opening_id: relay.GlobalID
-    title: str | None = None
-    description: str | None = None
-    tags: list[str] | None = strawberry.field(default=None, description="Up to 100 tags.")
-    remote_ok: bool | None = None
+    opening_id: relay.GlobalID = strawberry.field(description="An opening of the calling company.")
+    title: str | None = strawberry.field(
+        default=None, description=f"1 to {openings.MAX_TITLE} characters."
+    )
+    description: str | None = strawberry.field(
+        default=None, description=f"Up to {openings.MAX_DESCRIPTION:,} characters."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=None, description=f"Up to {openings.MAX_TAGS} tags; replaces the current list."
+    )
+    remote_ok: bool | None = strawberry.field(
+        default=None, description="Whether remote work is possible."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="An opening to close.")
 class CloseOpeningInput:
-    opening_id: relay.GlobalID
+    opening_id: relay.GlobalID = strawberry.field(
+        description="An opening of the calling company; closing a closed one is a no-op."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A closed opening to open again.")
 class ReopenOpeningInput:
-    opening_id: relay.GlobalID
+    opening_id: relay.GlobalID = strawberry.field(
+        description="An opening of the calling company; reopening an open one is a no-op."
+    )
 
 
 @strawberry.type
 class OpeningPayload:
-    opening: Opening | None
-    user_errors: list[UserError]
+    opening: Opening | None = strawberry.field(
+        description="The opening as stored; null when userErrors is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Expected failures, with the input field and a code."
+    )
 
 
 async def _run(work) -> OpeningPayload:
@@ -69,7 +91,13 @@ def _id(global_id: relay.GlobalID) -> int:
 @strawberry.type
 class OpeningMutations:
     @strawberry.mutation(permission_classes=[IsCompany], description="Opens a new opening.")
-    async def create_opening(self, info: Info, input: CreateOpeningInput) -> OpeningPayload:
+    async def create_opening(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateOpeningInput, strawberry.argument(description="The opening to create.")
+        ],
+    ) -> OpeningPayload:
         return await _run(
             lambda: openings.create(
                 info.context.caller,
@@ -83,7 +111,13 @@ class OpeningMutations:
         )
 
     @strawberry.mutation(permission_classes=[IsCompany], description="Edits an opening.")
-    async def update_opening(self, info: Info, input: UpdateOpeningInput) -> OpeningPayload:
+    async def update_opening(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateOpeningInput, strawberry.argument(description="The opening and its changes.")
+        ],
+    ) -> OpeningPayload:
         return await _run(
             lambda: openings.update(
                 info.context.caller,
@@ -97,7 +131,13 @@ class OpeningMutations:
         )
 
     @strawberry.mutation(permission_classes=[IsCompany], description="Closes an opening.")
-    async def close_opening(self, info: Info, input: CloseOpeningInput) -> OpeningPayload:
+    async def close_opening(
+        self,
+        info: Info,
+        input: Annotated[
+            CloseOpeningInput, strawberry.argument(description="The opening to close.")
+        ],
+    ) -> OpeningPayload:
         return await _run(
             lambda: openings.set_status(
                 info.context.caller,
@@ -108,7 +148,13 @@ class OpeningMutations:
         )
 
     @strawberry.mutation(permission_classes=[IsCompany], description="Reopens a closed opening.")
-    async def reopen_opening(self, info: Info, input: ReopenOpeningInput) -> OpeningPayload:
+    async def reopen_opening(
+        self,
+        info: Info,
+        input: Annotated[
+            ReopenOpeningInput, strawberry.argument(description="The opening to reopen.")
+        ],
+    ) -> OpeningPayload:
         return await _run(
             lambda: openings.set_status(
                 info.context.caller,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from schema.context import Info
@@ -20,7 +22,10 @@ class OpeningQueries:
         info: Info,
         first: First = None,
         after: After = None,
-        status: OpeningStatus | None = None,  # type: ignore[valid-type]
+        status: Annotated[
+            OpeningStatus | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only openings in this status; all when unset."),
+        ] = None,
     ) -> OpeningConnection:
         query = openings.scoped(info.context.caller)
         if status is not None:

@@ -22,11 +22,15 @@ class Opening(relay.Node):
     id: relay.NodeID[int]
     title: str = strawberry.field(description="Title, up to 200 characters.")
     description: str = strawberry.field(description="Free text, up to 20,000 characters.")
-    status: OpeningStatus  # type: ignore[valid-type]
+    status: OpeningStatus = strawberry.field(  # type: ignore[valid-type]
+        description="OPEN openings are matched and alert the talent pool; CLOSED ones are not."
+    )
     remote_ok: bool = strawberry.field(description="Whether remote work is possible.")
-    created_at: datetime
-    opened_at: datetime
-    closed_at: datetime | None
+    created_at: datetime = strawberry.field(description="When the opening was created.")
+    opened_at: datetime = strawberry.field(description="When it was last opened or reopened.")
+    closed_at: datetime | None = strawberry.field(
+        description="When it was closed; null while it is OPEN."
+    )
     tag_ids: strawberry.Private[list[int]]
 
     @strawberry.field(description="Tags of the opening (skills, job type, location, conditions).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -40,8 +41,12 @@ class UpsertTagInput:
 
 @strawberry.type
 class TagPayload:
-    tag: Tag | None = strawberry.field(description="The tag as stored.")
-    user_errors: list[UserError]
+    tag: Tag | None = strawberry.field(
+        description="The tag as stored; null when userErrors is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Expected failures, with the input field and a code."
+    )
 
 
 @strawberry.input(description="Tags to fold into one.")
@@ -64,7 +69,9 @@ class MergeTagsPayload:
     tag: Tag | None = strawberry.field(description="The target, with the sources' synonyms.")
     merged_ids: list[relay.GlobalID] = strawberry.field(description="The tags merged away.")
     repointed: list[RepointedCount] = strawberry.field(description="Uses re-pointed, by table.")
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(
+        description="Expected failures, with the input field and a code."
+    )
 
 
 @strawberry.input(description="A profile to erase on the person's request.")
@@ -76,7 +83,9 @@ class EraseCandidateInput:
 class EraseCandidatePayload:
     candidate_id: strawberry.ID | None = strawberry.field(description="The erased profile.")
     erased_at: datetime | None = strawberry.field(description="When it was erased.")
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(
+        description="Expected failures, with the input field and a code."
+    )
 
 
 def _tag_id(global_id: relay.GlobalID) -> int:
@@ -89,7 +98,13 @@ class OperatorMutations:
         permission_classes=[IsOperator],
         description="Operator: creates or edits a tag of the taxonomy, audited.",
     )
-    async def upsert_tag(self, info: Info, input: UpsertTagInput) -> TagPayload:
+    async def upsert_tag(
+        self,
+        info: Info,
+        input: Annotated[
+            UpsertTagInput, strawberry.argument(description="The tag to create or edit.")
+        ],
+    ) -> TagPayload:
         changes = tag_upkeep.TagChanges(
             category=m.TagCategory(input.category),
             slug=input.slug,
@@ -111,7 +126,13 @@ class OperatorMutations:
         description="Operator: merges tags into one, re-pointing every opening, applicant and "
         "candidate in one transaction, audited.",
     )
-    async def merge_tags(self, info: Info, input: MergeTagsInput) -> MergeTagsPayload:
+    async def merge_tags(
+        self,
+        info: Info,
+        input: Annotated[
+            MergeTagsInput, strawberry.argument(description="The tags to merge and the target.")
+        ],
+    ) -> MergeTagsPayload:
         sources = [_tag_id(g) for g in input.source_ids]
         try:
             result = await tag_upkeep.merge(info.context.caller, sources, _tag_id(input.target_id))
@@ -133,7 +154,11 @@ class OperatorMutations:
         "counts kept, receiving companies told), audited; erasing twice is a no-op.",
     )
     async def erase_candidate(
-        self, info: Info, input: EraseCandidateInput
+        self,
+        info: Info,
+        input: Annotated[
+            EraseCandidateInput, strawberry.argument(description="The profile to erase.")
+        ],
     ) -> EraseCandidatePayload:
         candidate_id = decode_candidate(str(input.candidate_id))
         assert candidate_id is not None

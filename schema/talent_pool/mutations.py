@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from schema.companies.mutations import CompanyPayload
@@ -39,7 +41,11 @@ class TalentPoolMutations:
         description="Changes when and whether the company's talent pool is followed up.",
     )
     async def update_follow_up_policy(
-        self, info: Info, input: UpdateFollowUpPolicyInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateFollowUpPolicyInput, strawberry.argument(description="The changes to make.")
+        ],
     ) -> CompanyPayload:
         try:
             company = await followups.update_policy(
