@@ -74,7 +74,8 @@ def _has_chromium() -> bool:
 @pytest_asyncio.fixture(scope="session")
 async def browser():
     if not _has_chromium():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+        # Fail, never skip: a browser test that did not run proves nothing (.ci/run installs it).
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk")
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
