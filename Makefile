@@ -20,6 +20,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 test: lint
+	.ci/install-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 format: $(STAMP)
