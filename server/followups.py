@@ -138,6 +138,14 @@ def _url(path: str) -> str:
     return f"{get_settings().public_url}{path}"
 
 
+IN_PROCESS = [
+    ApplicationStatus.APPLIED,
+    ApplicationStatus.IN_REVIEW,
+    ApplicationStatus.OFFERED,
+    ApplicationStatus.HIRED,
+]
+
+
 async def _reachable(company_id: int, candidate: Candidate | None, now: datetime) -> bool:
     """Whether the company may mail the person now (call holding the candidate's lock)."""
     if candidate is None or candidate.erased_at is not None or not candidate.email:
@@ -148,12 +156,13 @@ async def _reachable(company_id: int, candidate: Candidate | None, now: datetime
         return False
     if await suppressions.is_suppressed(candidate.email):
         return False
-    holds_offer = await Application.filter(
+    # Someone applying again, in review, offered or hired there needs no invitation to apply.
+    in_process = await Application.filter(
         company_id=company_id,
         applicant__email_normalized=candidate.email_normalized,
-        status__in=[ApplicationStatus.OFFERED, ApplicationStatus.HIRED],
+        status__in=IN_PROCESS,
     ).exists()
-    return not holds_offer
+    return not in_process
 
 
 async def _reapply_url(company_id: int, candidate_id: int, applicant_id: int, opening_id: int):

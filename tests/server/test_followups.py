@@ -11,6 +11,9 @@ from tortoise.transactions import in_transaction
 
 from server import consent, followups, mail, mail_budget, openings, suppressions
 from server.models import (
+    Applicant,
+    Application,
+    ApplicationStatus,
     ConsentScope,
     Locale,
     MailKind,
@@ -69,6 +72,29 @@ async def test_no_follow_up_to_withdrawn_or_suppressed_people():
 
     assert [m.candidate_id for m in queued] == [kept.id]
     assert [m.recipient for m in await mails(MailKind.FOLLOW_UP)] == ["kept@example.jp"]
+
+
+async def test_no_follow_up_while_the_person_is_in_a_process_with_the_company():
+    # given two rejected people, one of whom applied again and is now in review
+    company = await make_company("Alpha 株式会社")
+    opening = await make_opening(company, "データエンジニア", "python")
+    await make_opening(company, "バックエンドエンジニア", "python")  # fits both of them
+    await make_member(company, "waiting@example.jp", "python")
+    await make_member(company, "again@example.jp", "python")
+    applicant = await Applicant.get(company_id=company.id, email_normalized="again@example.jp")
+    await Application.create(
+        company_id=company.id,
+        applicant=applicant,
+        opening=opening,
+        status=ApplicationStatus.IN_REVIEW,
+        applied_at=T0 + timedelta(days=100),
+    )
+
+    # when the follow-ups come due
+    await followups.send_followups(T0 + timedelta(days=182))
+
+    # then only the one not in a process is invited
+    assert [m.recipient for m in await mails(MailKind.FOLLOW_UP)] == ["waiting@example.jp"]
 
 
 async def test_follow_up_without_a_fitting_opening_follows_the_policy():
