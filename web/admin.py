@@ -16,10 +16,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server import audit, console, credits, ratelimit, reports
+from server import audit, auth, console, credits, ratelimit, reports
 from server.auth import AuthError, authenticate
 from server.config import get_settings
-from server.models import ApiKey, Company
+from server.models import Company
 from server.principal import Principal
 from web import charts, pages
 
@@ -96,8 +96,7 @@ async def session_principal(request: Request) -> Principal | None:
     key_id = data.get("k") if isinstance(data, dict) else None
     if not isinstance(key_id, int):
         return None
-    key = await ApiKey.get_or_none(id=key_id, revoked_at__isnull=True, company_id__isnull=True)
-    return Principal(api_key_id=key.id, company_id=None) if key else None
+    return await auth.operator_session(key_id)
 
 
 def _login_page(request: Request, error: str | None = None, status_code: int = 200) -> Response:
@@ -170,7 +169,7 @@ async def _companies(principal: Principal) -> tuple[list[CompanyRow], int]:
     quality = {q.company_id: q.quality for q in await console.referral_quality(principal)}
     empty = console.CompanyFigures(0, 0, 0, None)
     table = [CompanyRow(c, figures.get(c.id, empty), quality.get(c.id)) for c in rows]
-    return table, await Company.all().count()
+    return table, await console.companies(principal).count()
 
 
 def _charts(report: reports.Report, t) -> list[charts.Chart]:

@@ -9,6 +9,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from schema import node
+from schema.api_keys.dataloaders import api_key_loader
 from schema.api_keys.types import ApiKey
 from schema.companies.types import Company, load_company
 from schema.context import Info
@@ -85,10 +86,10 @@ class AuditEvent(relay.Node):
     company_id: strawberry.Private[int | None]
 
     @strawberry.field(description="The API key that acted; null for the command line.")
-    async def api_key(self) -> ApiKey | None:
+    async def api_key(self, info: Info) -> ApiKey | None:
         if self.api_key_id is None:
             return None
-        row = await m.ApiKey.get_or_none(id=self.api_key_id)
+        row = await info.context.loader("api_key", api_key_loader).load(self.api_key_id)
         return ApiKey.from_model(row) if row else None
 
     @strawberry.field(description="The company whose key acted; null for operator keys.")
@@ -219,7 +220,7 @@ class CreditFlowWeek:
 async def load_audit_event(info: Info, event_id: int) -> AuditEvent | None:
     if not info.context.caller.is_operator:
         return None
-    row = await m.AuditEvent.get_or_none(id=event_id)
+    row = await console.audit_log(info.context.caller).get_or_none(id=event_id)
     return AuditEvent.from_model(row) if row else None
 
 
