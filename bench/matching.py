@@ -6,24 +6,35 @@ For each size, in one scratch database:
 - the maintained match table: time to refresh the tag weights, to rebuild every opening's
   best 1,000 (a new or edited opening), a new opening end to end (createOpening over GraphQL
   → the real arq worker → its first ``matches`` page), and a candidate patch;
-- ``matches`` through the real GraphQL endpoint (the Starlette app in this process through
-  httpx's ASGI transport, so no sockets: Strawberry, auth, cost bucket, DataLoaders), p50/p99
-  under ``--clients`` concurrent clients, each asking for a random opening's first page;
-- the reference: the same page as plain SQL (server.matching's page query over asyncpg,
-  same clients, same openings);
+- ``matches`` through the real server: ``uvicorn`` with one worker process per core (auth,
+  the cost bucket in Redis, Strawberry, DataLoaders: everything a request goes through),
+  loaded by ``wrk`` (C, a few % of a core) with ``--clients`` connections, each asking for a
+  random opening's first page of 20 with its tags and checking the body; p50/p99 from wrk;
+- the reference: the same page as one plain SQL query (server.matching's page query with
+  the tags' slugs and labels) over asyncpg, same openings, 20 clients and one client;
 - the alternative design: the page computed per request in SQL over the GIN index (score
   every candidate sharing a tag, exclusions, top 20), same clients.
 
-    .venv/bin/python -m bench.matching [--sizes 100000 1000000] [--requests 2000]
+    .venv/bin/python -m bench.matching [--sizes 100000 1000000] [--seconds 15]
+
+Needs ``wrk`` (Debian package ``wrk``; ``make bench`` installs it).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import os
 import random
+import secrets
+import shutil
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -65,14 +76,6 @@ query Matches($openingId: ID!, $first: Int) {
       }
     }
     pageInfo { hasNextPage endCursor }
-  }
-}
-"""
-# The same page without tags: how much of the cost is GraphQL's per-field work.
-LEAN = """
-query Matches($openingId: ID!, $first: Int) {
-  matches(openingId: $openingId, first: $first) {
-    edges { cursor node { score candidate { id headline experienceYears } } }
   }
 }
 """
@@ -193,24 +196,114 @@ async def candidate_patches(url: str, count: int) -> dict:
     }
 
 
-async def graphql_latency(
-    http, network: Network, targets, clients: int, requests: int, document: str = MATCHES
-):
-    def gid(opening_id: int) -> str:
-        return to_base64("Opening", opening_id)
+def gid(opening_id: int) -> str:
+    return to_base64("Opening", opening_id)
 
-    async def call(i: int) -> None:
-        company, opening_id = targets[i % len(targets)]
-        response = await http.post(
-            "/graphql",
-            json={"query": document, "variables": {"openingId": gid(opening_id), "first": PAGE}},
-            headers={"Authorization": f"Bearer {network.keys[company]}"},
-        )
-        body = response.json()
-        assert "errors" not in body and body["data"]["matches"]["edges"], body
 
-    await closed_loop(clients, min(200, requests), call)  # warm-up
-    return (await closed_loop(clients, requests, call))[0]
+# wrk's script: cycles through the (key, body) pairs from a different start per thread,
+# counts responses that are not a 200 with a non-empty page, prints the figures as JSON.
+WRK_LUA = """
+local pairs_ = %s
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) bad = 0; i = math.random(#pairs_) end
+function request()
+  i = i %% #pairs_ + 1
+  local p = pairs_[i]
+  return wrk.format("POST", "/graphql", {["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer " .. p[1]}, p[2])
+end
+function response(status, headers, body)
+  if status ~= 200 or not body:find('"edges":[{', 1, true) or body:find('"errors"', 1, true) then
+    bad = bad + 1
+  end
+end
+function done(summary, latency, requests)
+  local b = 0
+  for _, t in ipairs(threads) do b = b + t:get("bad") end
+  local e = summary.errors
+  io.write(string.format('{"p50_ms":%%.2f,"p99_ms":%%.2f,"mean_ms":%%.2f,"max_ms":%%.2f,' ..
+    '"requests":%%d,"per_second":%%d,"bad":%%d,"socket_errors":%%d}\\n',
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.mean / 1000,
+    latency.max / 1000, summary.requests, summary.requests / (summary.duration / 1e6), b,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def wrk_script(network: Network, targets, document: str) -> str:
+    pairs = [
+        [
+            network.keys[company],
+            json.dumps(
+                {"query": document, "variables": {"openingId": gid(opening), "first": PAGE}}
+            ),
+        ]
+        for company, opening in targets
+    ]
+    table = "{" + ",".join(f"{{{json.dumps(k)},{json.dumps(b)}}}" for k, b in pairs) + "}"
+    return WRK_LUA % table
+
+
+def wrk(url: str, script: str, clients: int, seconds: int) -> dict:
+    """Closed-loop load: ``clients`` connections, each sending its next request when the
+    previous answer arrived."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        lua.write(script)
+        lua.flush()
+        threads = max(1, min(2, clients))
+        out = subprocess.run(
+            ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "-s", lua.name, url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    figures = json.loads(out.strip().splitlines()[-1])
+    assert figures["bad"] == 0 and figures["socket_errors"] == 0, figures
+    return figures
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served(database_url: str, workers: int):
+    """The real server, as deployed: uvicorn with ``workers`` processes, production settings."""
+    port = free_port()
+    env = os.environ | {
+        "RELAY_ENV": "production",
+        "RELAY_DATABASE_URL": database_url,
+        "RELAY_SECRET_KEY": secrets.token_hex(32),
+        "RELAY_SMTP_URL": "smtp://127.0.0.1:1",  # no mail is sent while reading matches
+        "RELAY_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
+    command = [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory"]
+    server = subprocess.Popen(
+        [*command, "--workers", str(workers), "--port", str(port), "--log-level", "warning"],
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("the server did not start")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def graphql_latency(url: str, network: Network, targets, clients: int, seconds: int) -> dict:
+    script = wrk_script(network, targets, MATCHES)
+    wrk(url, script, clients, 3)  # warm-up: connections, plans, caches
+    return wrk(url, script, clients, seconds)
 
 
 async def sql_latency(url: str, targets, clients: int, requests: int, sql_for) -> dict:
@@ -275,11 +368,12 @@ async def table_size(url: str) -> dict:
     return {"match_rows": row["n"], "match_table_mb": round(row["bytes"] / 2**20, 1)}
 
 
-async def measure(size: int, clients: int, requests: int, openings_per_company: int) -> dict:
+async def measure(size: int, args: argparse.Namespace) -> dict:
     settings = get_settings()
+    clients, requests = args.clients, args.requests
     async with scratch_database() as url:
         settings.database_url = url
-        network = await generate(url, size, openings_per_company=openings_per_company)
+        network = await generate(url, size, openings_per_company=args.openings_per_company)
         figures: dict = {"candidates": size, "generate_s": round(network.seconds, 1)}
         with Timer() as weights:
             await matching.refresh_weights()
@@ -288,30 +382,30 @@ async def measure(size: int, clients: int, requests: int, openings_per_company: 
         figures |= await rebuild_all(targets)
         figures |= await table_size(url)
         figures |= await candidate_patches(url, 50)
+        random.Random(size).shuffle(targets)
+        with served(url, args.workers) as server:
+            figures["graphql"] = graphql_latency(server, network, targets, clients, args.seconds)
+            figures["graphql_one_client"] = graphql_latency(
+                server, network, targets, 1, args.seconds
+            )
+        figures["sql_table"] = await sql_latency(url, targets, clients, requests, table_page)
+        figures["sql_one_client"] = await sql_latency(
+            url, targets, 1, max(100, requests // 5), table_page
+        )
+        figures["sql_gin"] = await sql_latency(
+            url, targets, clients, max(3 * clients, 60), gin_page
+        )
         app = create_app(settings)
         app.state.settings, app.state.redis = settings, make_pool(settings)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-            random.Random(size).shuffle(targets)
-            figures["graphql"] = await graphql_latency(http, network, targets, clients, requests)
-            figures["graphql_lean"] = await graphql_latency(
-                http, network, targets, clients, requests, LEAN
-            )
-            figures["graphql_one_client"] = await graphql_latency(
-                http, network, targets, 1, max(100, requests // 10)
-            )
-            figures["sql_one_client"] = await sql_latency(
-                url, targets, 1, max(100, requests // 10), table_page
-            )
-            figures["sql_table"] = await sql_latency(url, targets, clients, requests, table_page)
-            figures["sql_gin"] = await sql_latency(
-                url, targets, clients, max(3 * clients, 60), gin_page
-            )
             figures |= await new_opening_end_to_end(http, network, 5)
         await app.state.redis.aclose()
-    figures["graphql_vs_sql"] = round(
-        figures["graphql"]["p50_ms"] / figures["sql_table"]["p50_ms"], 2
-    )
+    for name, graphql, sql in (
+        ("graphql_vs_sql", "graphql", "sql_table"),
+        ("graphql_vs_sql_one_client", "graphql_one_client", "sql_one_client"),
+    ):
+        figures[name] = round(figures[graphql]["p50_ms"] / figures[sql]["p50_ms"], 2)
     return figures
 
 
@@ -329,12 +423,12 @@ def markdown(results: list[dict], clients: int) -> str:
     def lat(key: str):
         return lambda r: f"{r[key]['p50_ms']} / {r[key]['p99_ms']} ms ({r[key]['per_second']}/s)"
 
-    row("`matches` over GraphQL, p50 / p99", lat("graphql"))
+    row("`matches` over GraphQL, real server, p50 / p99", lat("graphql"))
     row("same page, plain SQL on the match table, p50 / p99", lat("sql_table"))
     row("GraphQL / plain SQL (p50)", lambda r: f"{r['graphql_vs_sql']}×")
-    row("`matches` without tags (GraphQL), p50 / p99", lat("graphql_lean"))
     row("one client: GraphQL, p50 / p99", lat("graphql_one_client"))
     row("one client: plain SQL, p50 / p99", lat("sql_one_client"))
+    row("one client: GraphQL / plain SQL (p50)", lambda r: f"{r['graphql_vs_sql_one_client']}×")
     row("alternative: per-request SQL over the GIN index, p50 / p99", lat("sql_gin"))
     row(
         "new opening, createOpening → worker → first page (p50 / max)",
@@ -355,26 +449,34 @@ def markdown(results: list[dict], clients: int) -> str:
     return "\n".join(lines)
 
 
-async def run(sizes: list[int], clients: int, requests: int, openings_per_company: int) -> None:
+async def run(args: argparse.Namespace) -> None:
+    if shutil.which("wrk") is None:
+        sys.exit("bench.matching: wrk not found (apt-get install wrk, or run make bench)")
     results = []
-    for size in sizes:
+    for size in args.sizes:
         # The machine may be shared: the load before and after each size goes with it.
         load = os.getloadavg()[0]
-        results.append(await measure(size, clients, requests, openings_per_company))
+        results.append(await measure(size, args))
         results[-1]["load_average"] = [round(load, 1), round(os.getloadavg()[0], 1)]
         print(results[-1], flush=True)
-    figures = {"clients": clients, "page": PAGE, "server": "in-process ASGI", "results": results}
-    save("matching", figures, markdown(results, clients))
+    figures = {
+        "clients": args.clients,
+        "page": PAGE,
+        "server": f"uvicorn, {args.workers} worker processes, loaded by wrk",
+        "results": results,
+    }
+    save("matching", figures, markdown(results, args.clients))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--seconds", type=int, default=15, help="per GraphQL load run")
+    parser.add_argument("--requests", type=int, default=5000, help="per SQL reference run")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--openings-per-company", type=int, default=10)
-    args = parser.parse_args()
-    asyncio.run(run(args.sizes, args.clients, args.requests, args.openings_per_company))
+    asyncio.run(run(parser.parse_args()))
 
 
 if __name__ == "__main__":

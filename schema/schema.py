@@ -28,6 +28,7 @@ from schema.cost import QueryCost
 from schema.credits.mutations import CreditMutations
 from schema.credits.queries import CreditQueries
 from schema.errors import should_mask_error
+from schema.execution import ExecutionContext
 from schema.introductions.mutations import IntroductionMutations
 from schema.introductions.queries import IntroductionQueries
 from schema.matching.queries import MatchingQueries
@@ -111,6 +112,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        execution_context_class=ExecutionContext,
         extensions=[
             lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -34,6 +36,13 @@ class GraphQLApp(GraphQL):
             allow_queries_via_get=False,
         )
         self.settings = settings
+
+    # orjson: encoding a page of matches with the standard library was ~8% of its CPU.
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)  # its JSONDecodeError is json's: a 400, as before
 
     async def get_context(self, request: Request, response: Response) -> Context:
         return Context(
@@ -95,6 +104,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.settings = settings
         app.state.redis = make_pool(settings)
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            gc.collect()
+            gc.freeze()
             yield
         await app.state.redis.aclose()
 

@@ -191,7 +191,7 @@ def apply(candidate: Candidate, profile: Profile, tag_ids: list[int]) -> list[st
     ]
 
 
-def label(tag: Tag, locale: Locale | str) -> str:
+def label(tag: Tag | tags.TagRow, locale: Locale | str) -> str:
     if str(locale) == Locale.EN:
         return tag.label_en or tag.label_ja or tag.slug
     return tag.label_ja or tag.label_en or tag.slug

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from tortoise import connections
 from tortoise.expressions import Case, Q, RawSQL, When
 from tortoise.functions import Lower
 from tortoise.transactions import in_transaction
@@ -308,9 +309,36 @@ async def search(
     return await query.order_by("-reviewed", "rank", "id").limit(limit)
 
 
-async def by_ids(ids: Iterable[int]) -> dict[int, Tag]:
-    """Tags by id (merged ones included, as stored), for dataloaders."""
-    wanted = list(set(ids))
+@dataclass(frozen=True)
+class TagRow:
+    """A tag as read for display (every card, pool entry and opening shows some)."""
+
+    id: int
+    category: TagCategory
+    slug: str
+    label_ja: str
+    label_en: str
+    synonyms: list[str]
+    reviewed: bool
+
+
+async def by_ids(ids: Iterable[int]) -> dict[int, TagRow]:
+    """Tags by id (merged ones included, as stored), for dataloaders.
+
+    One plain query: building ORM objects for the ~60 tags of a page of matches cost more
+    than the page itself (bench/README.md).
+    """
+    wanted = sorted(set(ids))
     if not wanted:
         return {}
-    return {t.id: t for t in await Tag.filter(id__in=wanted)}
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT id, category, slug, label_ja, label_en, synonyms, reviewed FROM tag "
+        "WHERE id = ANY($1::bigint[])",
+        [wanted],
+    )
+    return {
+        r["id"]: TagRow(
+            **{**r, "category": TagCategory(r["category"]), "synonyms": list(r["synonyms"])}
+        )
+        for r in rows
+    }

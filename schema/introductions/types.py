@@ -64,7 +64,7 @@ class Introduction(relay.Node):
             self.row.candidate_id
         )
         assert row is not None
-        return CandidateCard.from_model(row)
+        return await CandidateCard.load(info, row)
 
     @strawberry.field(
         description="Name and email: null until the candidate ACCEPTED, and after they erased "

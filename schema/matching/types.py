@@ -23,28 +23,27 @@ class CandidateCard(relay.Node):
     id: relay.NodeID[int]
     headline: str = strawberry.field(description="The candidate's headline, up to 200 characters.")
     experience_years: int = strawberry.field(description="Years of experience, 0 to 60.")
-    tag_ids: strawberry.Private[list[int]]
-    # Set when a whole page's tags were loaded at once (matches), so no resolver awaits.
-    preloaded_tags: strawberry.Private[list[Tag] | None] = None
-
-    @strawberry.field(description="The candidate's tags: skills, job types, locations, conditions.")
-    def tags(self, info: Info) -> list[Tag]:
-        if self.preloaded_tags is not None:
-            return self.preloaded_tags
-        return load_tags(info, self.tag_ids)  # type: ignore[return-value]  # awaited by graphql
+    tags: list[Tag] = strawberry.field(
+        description="The candidate's tags: skills, job types, locations, conditions."
+    )
 
     @classmethod
     def from_model(
-        cls, candidate: m.Candidate | matching.CardData, tags: dict[int, Tag] | None = None
+        cls, candidate: m.Candidate | matching.CardData, tags: dict[int, Tag]
     ) -> CandidateCard:
-        """The card of a candidate; with ``tags`` (id -> Tag) its tags are taken from there."""
+        """The card of a candidate, its tags taken from ``tags`` (id -> Tag)."""
         return cls(
             id=candidate.id,
             headline=candidate.headline,
             experience_years=candidate.experience_years,
-            tag_ids=list(candidate.tag_ids),
-            preloaded_tags=None if tags is None else pick(tags, candidate.tag_ids),
+            tags=pick(tags, candidate.tag_ids),
         )
+
+    @classmethod
+    async def load(cls, info: Info, candidate: m.Candidate) -> CandidateCard:
+        """The card of one candidate, its tags through the request's tag DataLoader."""
+        tags = await load_tags(info, candidate.tag_ids)
+        return cls.from_model(candidate, {t.id: t for t in tags})
 
 
 @strawberry.type(description="A network candidate matching an opening, with why.")
@@ -98,4 +97,4 @@ class MatchConnection(Connection[Match]):
 @node.register("CandidateCard")
 async def load_candidate_card(info: Info, candidate_id: int) -> CandidateCard | None:
     row = await matching.card(info.context.caller, candidate_id)
-    return CandidateCard.from_model(row) if row else None
+    return await CandidateCard.load(info, row) if row else None

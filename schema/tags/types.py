@@ -52,7 +52,7 @@ class Tag(relay.Node):
         return self.label_en if locale == m.Locale.EN else self.label_ja
 
     @classmethod
-    def from_model(cls, tag: m.Tag) -> Tag:
+    def from_model(cls, tag: m.Tag | tags.TagRow) -> Tag:
         return cls(
             id=tag.id,
             category=tag.category,
@@ -64,10 +64,10 @@ class Tag(relay.Node):
         )
 
 
-def tag_loader(context: Context) -> DataLoader[int, m.Tag | None]:
+def tag_loader(context: Context) -> DataLoader[int, tags.TagRow | None]:
     """Per-request loader of tags by id: ``info.context.loader("tag", tag_loader)``."""
 
-    async def load(ids: list[int]) -> list[m.Tag | None]:
+    async def load(ids: list[int]) -> list[tags.TagRow | None]:
         rows = await tags.by_ids(ids)
         return [rows.get(i) for i in ids]
 
