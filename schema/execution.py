@@ -37,6 +37,8 @@ _NORMAL = object()  # "not plain after all: let graphql-core complete it"
 Complete = Callable[[Any], Any]  # value -> completed value, or _NORMAL
 Getter = Callable[[Any], Any]  # source -> value
 
+_GETTERS: dict[int, tuple[Any, Getter | None]] = {}  # id(GraphQLField) -> (field, getter)
+
 
 def _node_id_getter(object_type: GraphQLObjectType, name: str) -> Getter | None:
     """Relay's `id` of a Node type that keeps the default id and type name, else None."""
@@ -133,14 +135,21 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             field = object_type.fields.get(node.name.value)
             if field is None or field.args or node.arguments:
                 return None
-            getter = _node_id_getter(object_type, node.name.value) or self._attribute(
-                object_type, node.name.value, field
-            )
+            getter = self._getter(object_type, node.name.value, field)
             complete = self._completer(field.type, sub, info)
             if getter is None or complete is None:
                 return None
             fields.append((key, getter, complete))
         return _object(object_type.is_type_of, fields, info)
+
+    def _getter(self, object_type: GraphQLObjectType, name: str, field: Any) -> Getter | None:
+        """How to read a plain field from its source, or None; once per field and process
+        (the key holds the field, so its id is not reused)."""
+        cached = _GETTERS.get(id(field))
+        if cached is None:
+            getter = _node_id_getter(object_type, name) or self._attribute(object_type, name, field)
+            cached = _GETTERS[id(field)] = (field, getter)
+        return cached[1]
 
     def _attribute(self, object_type: GraphQLObjectType, name: str, field: Any) -> Getter | None:
         """The getter of a field without a resolver (Strawberry's default resolver reads the

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # e.g. ["LOCATION", "JOB_TYPE"]); LOCATION is waived for remote-accepting candidates of
     # openings that allow remote work (server/matching.py).
     match_required_categories: list[str] = ["LOCATION"]
+    # Tags read for display are kept this long in each server process (0: always read);
+    # an operator's edit shows everywhere within it (server/tags.py).
+    tag_cache_seconds: float = 1.0
 
     @field_validator("public_url")
     @classmethod

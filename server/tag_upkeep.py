@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from server import audit
+from server import audit, tags
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import Tag, TagCategory
 from server.principal import Principal
@@ -120,6 +120,7 @@ async def upsert(principal: Principal, changes: TagChanges, tag_id: int | None =
             category=tag.category.value,
             synonyms=tag.synonyms,
         )
+    tags.forget()
     return tag
 
 
@@ -173,4 +174,5 @@ async def merge(principal: Principal, source_ids: list[int], target_id: int) -> 
         await audit.record(
             principal, "tag.merge", "Tag", target_id, source_ids=sources, repointed=repointed
         )
+    tags.forget()
     return MergeResult(target=target, merged=sources, repointed=repointed)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +25,7 @@ from tortoise.expressions import Case, Q, RawSQL, When
 from tortoise.functions import Lower
 from tortoise.transactions import in_transaction
 
+from server.config import get_settings
 from server.errors import DomainError, ErrorCode
 from server.models import Tag, TagCategory
 from server.text import fold, normalize, slugify
@@ -322,19 +324,48 @@ class TagRow:
     reviewed: bool
 
 
-async def by_ids(ids: Iterable[int]) -> dict[int, TagRow]:
-    """Tags by id (merged ones included, as stored), for dataloaders.
+# id -> (monotonic time read, row): this process's recently read tags.
+_recent: dict[int, tuple[float, TagRow]] = {}
 
-    One plain query: building ORM objects for the ~60 tags of a page of matches cost more
-    than the page itself (bench/README.md).
+
+async def by_ids(ids: Iterable[int], *, now: float | None = None) -> dict[int, TagRow]:
+    """Tags by id (merged ones included, as stored), for display and dataloaders.
+
+    Every page of matches shows ~60 tags; reading them was a fifth of the request's CPU
+    (bench/README.md). So rows read less than ``Settings.tag_cache_seconds`` ago (1 s) by
+    this process are served from memory: an operator's edit shows at once in the process
+    that made it (:func:`forget`) and within that second everywhere else. The memory holds
+    at most one row per tag. ``now`` (monotonic seconds) is for tests.
     """
-    wanted = sorted(set(ids))
+    wanted = set(ids)
     if not wanted:
         return {}
+    fresh_for = get_settings().tag_cache_seconds
+    now = time.monotonic() if now is None else now
+    found = {}
+    for tag_id in wanted:
+        hit = _recent.get(tag_id)
+        if hit is not None and now - hit[0] < fresh_for:
+            found[tag_id] = hit[1]
+    if len(found) < len(wanted):
+        read = await _read(sorted(wanted - found.keys()))
+        if fresh_for > 0:
+            _recent.update((tag_id, (now, row)) for tag_id, row in read.items())
+        found |= read
+    return found
+
+
+def forget() -> None:
+    """Drops this process's remembered tags (after a change to tags)."""
+    _recent.clear()
+
+
+async def _read(ids: list[int]) -> dict[int, TagRow]:
+    # One plain query: ORM objects for a page's tags cost more than the page's own query.
     rows = await connections.get("default").execute_query_dict(
         "SELECT id, category, slug, label_ja, label_en, synonyms, reviewed FROM tag "
         "WHERE id = ANY($1::bigint[])",
-        [wanted],
+        [ids],
     )
     return {
         r["id"]: TagRow(

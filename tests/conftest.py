@@ -24,6 +24,7 @@ import pytest  # noqa: E402
 import pytest_asyncio  # noqa: E402
 from tortoise import connections  # noqa: E402
 
+from server import tags  # noqa: E402
 from server.config import get_settings  # noqa: E402
 from server.db import drop_database, migrate  # noqa: E402
 
@@ -61,6 +62,7 @@ async def clean_database(app):
     )
     tables = ", ".join(f'"{r["tablename"]}"' for r in rows if r["tablename"] not in TABLES_KEPT)
     await conn.execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    tags.forget()  # tag ids start again at 1: what this process remembers is another tag
 
 
 @pytest_asyncio.fixture

@@ -8,9 +8,10 @@ from collections import defaultdict
 import pytest
 import pytest_asyncio
 
-from server import tags
+from server import tag_upkeep, tags
 from server.errors import DomainError, ErrorCode
 from server.models import Tag, TagCategory
+from server.principal import Principal
 from server.text import fold, normalize
 
 
@@ -270,3 +271,34 @@ async def test_by_ids(seeded):
 
     assert {i: t.slug for i, t in found.items()} == {python.id: "python", go.id: "go"}
     assert await tags.by_ids([]) == {}
+
+
+async def test_tags_read_for_display_are_fresh_within_the_cache_time(seeded, settings, monkeypatch):
+    """A page's tags come from this process's memory for up to tag_cache_seconds; another
+    process's edit shows after that, an edit through tag_upkeep at once."""
+    monkeypatch.setattr(settings, "tag_cache_seconds", 1.0)
+    (python,) = await tags.resolve(["python"])
+    assert (await tags.by_ids([python.id], now=100.0))[python.id].label_ja == "Python"
+
+    # Another server process relabels it (straight in the database).
+    await Tag.filter(id=python.id).update(label_ja="パイソン")
+    assert (await tags.by_ids([python.id], now=100.9))[python.id].label_ja == "Python"
+    assert (await tags.by_ids([python.id], now=101.0))[python.id].label_ja == "パイソン"
+
+    changes = tag_upkeep.TagChanges(
+        category=TagCategory.SKILL,
+        slug="python",
+        label_ja="Python言語",
+        label_en="Python",
+        synonyms=[],
+    )
+    await tag_upkeep.upsert(Principal(api_key_id=None, company_id=None), changes, python.id)
+    assert (await tags.by_ids([python.id], now=101.1))[python.id].label_ja == "Python言語"
+
+
+async def test_no_tag_cache_when_its_time_is_zero(seeded, settings, monkeypatch):
+    monkeypatch.setattr(settings, "tag_cache_seconds", 0)
+    (go,) = await tags.resolve(["go"])
+    assert (await tags.by_ids([go.id], now=5.0))[go.id].slug == "go"
+    await Tag.filter(id=go.id).update(label_en="Golang")
+    assert (await tags.by_ids([go.id], now=5.0))[go.id].label_en == "Golang"
