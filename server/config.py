@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     match_required_categories: list[str] = ["LOCATION"]
     # Tags read for display are kept this long in each server process (0: always read);
     # an operator's edit shows everywhere within it (server/tags.py).
-    tag_cache_seconds: float = 1.0
+    tag_cache_seconds: float = 10.0
 
     @field_validator("public_url")
     @classmethod

@@ -54,7 +54,9 @@ async def spend(redis: Redis, key_id: int, cost: int) -> Spend:
     size, rate = settings.cost_bucket_size, settings.cost_refill_per_second
     name = f"{settings.queue_name}:cost:{key_id}"
     try:
-        allowed, remaining = await redis.eval(_TAKE, 1, name, size, rate, time.time(), cost)
+        # EVALSHA: the script is sent once per server, not with every request.
+        take = redis.register_script(_TAKE)
+        allowed, remaining = await take(keys=[name], args=[size, rate, time.time(), cost])
     except (RedisError, OSError) as exc:
         log.warning("query cost of key %s not counted: %s", key_id, exc)
         return Spend(True, size)

@@ -332,10 +332,12 @@ async def by_ids(ids: Iterable[int], *, now: float | None = None) -> dict[int, T
     """Tags by id (merged ones included, as stored), for display and dataloaders.
 
     Every page of matches shows ~60 tags; reading them was a fifth of the request's CPU
-    (bench/README.md). So rows read less than ``Settings.tag_cache_seconds`` ago (1 s) by
+    (bench/README.md). So rows read less than ``Settings.tag_cache_seconds`` ago (10 s) by
     this process are served from memory: an operator's edit shows at once in the process
-    that made it (:func:`forget`) and within that second everywhere else. The memory holds
-    at most one row per tag. ``now`` (monotonic seconds) is for tests.
+    that made it (:func:`forget`) and within those seconds everywhere else. Longer than a
+    second or two, so that the concurrent requests that all miss when their tags expire
+    together are rare enough to stay out of the p99. The memory holds at most one row per
+    tag. ``now`` (monotonic seconds) is for tests.
     """
     wanted = set(ids)
     if not wanted:
