@@ -31,6 +31,7 @@ schema: $(STAMP)
 	$(BIN)/relay export-schema
 
 bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python -m bench
 
 clean:

@@ -57,6 +57,9 @@ async def _with_db(coro_factory):
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes; one per core serves the most.")
+    ] = 1,
 ) -> None:
     """Runs the HTTP server (GraphQL, candidate pages, health)."""
     import uvicorn
@@ -69,6 +72,7 @@ def serve(
         factory=True,
         host=host,
         port=port,
+        workers=workers,
         proxy_headers=True,
         log_level="info",
     )
