@@ -282,7 +282,7 @@ def served(database_url: str, workers: int):
     }
     command = [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory"]
     server = subprocess.Popen(
-        [*command, "--workers", str(workers), "--port", str(port), "--log-level", "warning"],
+        [*command, "--workers", str(workers), "--port", str(port), "--log-level", "critical"],
         env=env,
     )
     url = f"http://127.0.0.1:{port}"
@@ -306,10 +306,16 @@ def graphql_latency(url: str, network: Network, targets, clients: int, seconds: 
     return wrk(url, script, clients, seconds)
 
 
-async def sql_latency(url: str, targets, clients: int, requests: int, sql_for) -> dict:
-    """Plain SQL over asyncpg, ``sql_for(company, opening) -> (sql, args)`` per request."""
+async def sql_latency(
+    url: str, targets, clients: int, requests: int, sql_for, *, generic: bool = True
+) -> dict:
+    """Plain SQL over asyncpg, ``sql_for(company, opening) -> (sql, args)`` per request;
+    ``generic``: planned once per connection, as the server's page query (server/db.py)."""
     pool = await asyncpg.create_pool(
-        url.replace("postgres://", "postgresql://", 1), min_size=clients, max_size=clients
+        url.replace("postgres://", "postgresql://", 1),
+        min_size=clients,
+        max_size=clients,
+        server_settings={"plan_cache_mode": "force_generic_plan" if generic else "auto"},
     )
     prepared = [await sql_for(company, opening) for company, opening in targets]
 
@@ -395,7 +401,7 @@ async def measure(size: int, args: argparse.Namespace) -> dict:
             url, targets, 1, max(100, requests // 5), table_page
         )
         figures["sql_gin"] = await sql_latency(
-            url, targets, clients, max(3 * clients, 60), gin_page
+            url, targets, clients, max(3 * clients, 60), gin_page, generic=False
         )
         app = create_app(settings)
         app.state.settings, app.state.redis = settings, make_pool(settings)

@@ -40,7 +40,7 @@ async def create(
     else:
         company_id = principal.require_company()
     key = new_key()
-    async with in_transaction():
+    async with in_transaction("default"):
         api_key = await ApiKey.create(
             company_id=company_id, name=name, prefix=key.prefix, secret_hash=key.secret_hash
         )
@@ -50,7 +50,7 @@ async def create(
 
 async def revoke(principal: Principal, key_id: int) -> ApiKey:
     """Revokes a key at once; revoking twice keeps the first time."""
-    async with in_transaction():
+    async with in_transaction("default"):
         api_key = await scoped(principal).select_for_update().get_or_none(id=key_id)
         if api_key is None:
             raise NotFound("API key", ["apiKeyId"])

@@ -75,7 +75,7 @@ async def create(
     name, email, email_normalized = applicants.clean(name, email)
     tag_ids = await _tag_ids(tag_texts or [])
     now = datetime.now(UTC)
-    async with in_transaction():
+    async with in_transaction("default"):
         company = await Company.get(id=company_id)
         applicant = await _upsert_applicant(
             company, external_id, name, email, email_normalized, tag_ids
@@ -134,7 +134,7 @@ async def set_status(
     """Moves an application along (review, offer, hire, decline); rejecting has its own path."""
     if status == ApplicationStatus.REJECTED:
         raise DomainError(ErrorCode.INVALID, "use rejectApplication to reject", ["status"])
-    async with in_transaction():
+    async with in_transaction("default"):
         application = await scoped(principal).select_for_update().get_or_none(id=application_id)
         if application is None:
             raise NotFound("application", ["applicationId"])
@@ -317,7 +317,7 @@ async def _import_good_rows(
     row_tags = [await _tag_ids(row.tags, resolved) for _, row, _ in good]
     default_reason, _ = await rejection_reasons.find(company.id, None)
     reasons: dict[str, tuple] = {}
-    async with in_transaction():
+    async with in_transaction("default"):
         people = await _upsert_applicants(company, good, row_tags)
         existing = {
             (a.applicant_id, a.opening_id): a

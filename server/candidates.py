@@ -276,7 +276,7 @@ async def erase(candidate_id: int, *, redis: ArqRedis | None = None) -> Candidat
         NotFound: unknown candidate.
     """
     now = datetime.now(UTC)
-    async with in_transaction():
+    async with in_transaction("default"):
         candidate = await Candidate.select_for_update().get_or_none(id=candidate_id)
         if candidate is None:
             raise NotFound("profile")

@@ -71,7 +71,7 @@ async def create(
         raise DomainError.many(errors)
     if slug is not None and await Company.exists(slug=slug):
         raise DomainError(ErrorCode.ALREADY_EXISTS, "slug is taken", ["slug"])
-    async with in_transaction():
+    async with in_transaction("default"):
         company = await Company.create(
             name=name,
             slug=slug or await _unique_slug(slugify(name)[:50]),
@@ -91,7 +91,7 @@ async def create(
 
 async def set_status(principal: Principal, company_id: int, status: CompanyStatus) -> Company:
     principal.require_operator()
-    async with in_transaction():
+    async with in_transaction("default"):
         company = await Company.select_for_update().get_or_none(id=company_id)
         if company is None:
             raise NotFound("company", ["companyId"])
@@ -115,7 +115,7 @@ async def update_rejection_template(
     """Stores the company's rejection mail for a locale after checking it renders."""
     company_id = principal.require_company()
     templates.validate(subject, body)
-    async with in_transaction():
+    async with in_transaction("default"):
         company = await Company.select_for_update().get(id=company_id)
         company.rejection_templates = company.rejection_templates | {
             locale.value: {"subject": subject, "body": body}

@@ -202,7 +202,7 @@ async def erase_candidate(
         DomainError: FORBIDDEN; NOT_FOUND candidate.
     """
     principal.require_operator()
-    async with in_transaction():
+    async with in_transaction("default"):
         before = await Candidate.get_or_none(id=candidate_id)
         if before is None:
             raise NotFound("candidate", ["candidateId"])

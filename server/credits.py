@@ -93,7 +93,7 @@ async def _post(
     memo: str,
     api_key_id: int | None,
 ) -> tuple[CreditEntry, bool]:
-    async with in_transaction():
+    async with in_transaction("default"):
         company = await Company.select_for_update().get_or_none(id=company_id)
         if company is None:
             raise NotFound("company", ["companyId"])
@@ -146,7 +146,7 @@ async def settle(company_id: int) -> list[CreditEntry]:
         The SETTLEMENT entries written by this run (empty when there was nothing to do).
     """
     written: list[CreditEntry] = []
-    async with in_transaction():
+    async with in_transaction("default"):
         if await Company.select_for_update().get_or_none(id=company_id) is None:
             raise NotFound("company")
         ids = await _lock_unsettled(company_id)
@@ -287,7 +287,7 @@ async def _adjust(
     principal: Principal, company_id: int, delta: int, memo: str, idempotency_key: str | None
 ) -> CreditEntry:
     key = _adjustment_key(idempotency_key)
-    async with in_transaction():
+    async with in_transaction("default"):
         try:
             entry, created = await post(
                 company_id,

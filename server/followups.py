@@ -117,7 +117,7 @@ async def update_policy(
         errors += _check_timezone(timezone)
     if errors:
         raise DomainError.many(errors)
-    async with in_transaction():
+    async with in_transaction("default"):
         company = await Company.select_for_update().get(id=company_id)
         if delays_days is not None:
             company.followup_delays = list(delays_days)
@@ -235,7 +235,7 @@ async def company_followups(company: Company, now: datetime) -> list[MailMessage
 
 
 async def _queue_followup(company: Company, row: dict, key: str, now: datetime):
-    async with in_transaction():
+    async with in_transaction("default"):
         candidate = await mail_budget.lock_candidate(row["candidate_id"])
         if await MailMessage.exists(dedupe_key=key):  # a concurrent run placed it
             return None
@@ -340,7 +340,7 @@ async def _queue_alert(
     company: Company, opening: Opening, row: dict, fit: talent_pool.Fit, now: datetime
 ) -> MailMessage | None:
     key = alert_key(company.id, row["candidate_id"], opening)
-    async with in_transaction():
+    async with in_transaction("default"):
         candidate = await mail_budget.lock_candidate(row["candidate_id"])
         if await MailMessage.exists(dedupe_key=key):
             return None

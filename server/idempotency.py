@@ -45,7 +45,7 @@ async def once(
     _check_key(key)
     owner, digest = _owner(principal), _hash(request)
     try:
-        async with in_transaction():
+        async with in_transaction("default"):
             existing = await IdempotencyRecord.get_or_none(
                 owner=owner, operation=operation, key=key
             )

@@ -160,7 +160,7 @@ async def _request(
     principal: Principal, company_id: int, opening_id: int, candidate_id: int
 ) -> tuple[Introduction, int]:
     try:
-        async with in_transaction():
+        async with in_transaction("default"):
             opening = await Opening.get_or_none(id=opening_id, company_id=company_id)
             if opening is None:
                 raise NotFound("opening", ["openingId"])
@@ -316,7 +316,7 @@ async def respond(candidate_id: int, introduction_id: int, accept: bool) -> Intr
             (already answered otherwise, or expired).
     """
     wanted = IntroductionStatus.ACCEPTED if accept else IntroductionStatus.DECLINED
-    async with in_transaction():
+    async with in_transaction("default"):
         candidate = await Candidate.select_for_update().get_or_none(
             id=candidate_id, erased_at__isnull=True
         )
@@ -430,7 +430,7 @@ async def expire_due(now: datetime) -> int:
 
 
 async def _expire_one(introduction_id: int, now: datetime) -> int:
-    async with in_transaction():
+    async with in_transaction("default"):
         introduction = (
             await Introduction.filter(id=introduction_id, status=OPEN, expires_at__lte=now)
             .select_for_update(skip_locked=True)
@@ -451,7 +451,7 @@ async def mark_hired(principal: Principal, introduction_id: int) -> Introduction
     Raises:
         DomainError: NOT_FOUND (another company's), WRONG_STATE (not accepted).
     """
-    async with in_transaction():
+    async with in_transaction("default"):
         introduction = await scoped(principal).select_for_update().get_or_none(id=introduction_id)
         if introduction is None:
             raise NotFound("introduction", ["introductionId"])

@@ -136,7 +136,7 @@ async def request_confirmation(
         return
     locale = Locale(str(locale)) if str(locale) in {"ja", "en"} else Locale.JA
     ttl = tokens.DEFAULT_TTL[TokenPurpose.JOIN_CONFIRM]
-    async with in_transaction():
+    async with in_transaction("default"):
         raw = await tokens.issue(
             TokenPurpose.JOIN_CONFIRM,
             email=address,
@@ -194,7 +194,7 @@ async def confirm(raw: str) -> Confirmed:
 
 async def _confirm(raw: str) -> Confirmed:
     now = datetime.now(UTC)
-    async with in_transaction():
+    async with in_transaction("default"):
         token = await tokens.find(raw, TokenPurpose.JOIN_CONFIRM, for_update=True)
         company = await Company.get_or_none(id=token.company_id, status=CompanyStatus.ACTIVE)
         if company is None:

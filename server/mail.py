@@ -356,7 +356,7 @@ async def _settle_claim(row: dict, now: datetime) -> MailMessage:
     reason = SuppressionReason(suppressed_by) if suppressed_by else None
     message = MailMessage._init_from_db(**row)
     if suppressions.blocks(reason, message.kind):
-        async with in_transaction():
+        async with in_transaction("default"):
             message.status, message.last_error = MailStatus.SUPPRESSED, f"suppressed: {reason}"
             message.attempts -= 1  # nothing was attempted
             await message.save(update_fields=["status", "last_error", "attempts"])
@@ -425,7 +425,7 @@ async def _mark_sent(message: MailMessage) -> None:
 async def _bounce(message: MailMessage, error: str) -> None:
     """Permanent refusal: FAILED, the address suppressed, the referral BOUNCED."""
     log.warning("mail %s to %s bounced: %s", message.id, message.recipient, error)
-    async with in_transaction():
+    async with in_transaction("default"):
         await MailMessage.filter(id=message.id, status=MailStatus.SENDING).update(
             status=MailStatus.FAILED, last_error=error
         )

@@ -32,6 +32,7 @@ from tortoise.transactions import in_transaction
 
 from server import queue
 from server.config import get_settings
+from server.db import GENERIC_PLANS
 from server.eligibility import MATCHABLE_SQL, is_matchable
 from server.models import Candidate, Introduction, Tag, TagCategory
 from server.principal import Principal
@@ -111,7 +112,7 @@ async def matches(
     company, a closed or unknown one, has none."""
     company_id = principal.require_company()
     score, candidate_id = after or _TOP
-    rows = await _db().execute_query_dict(
+    rows = await connections.get(GENERIC_PLANS).execute_query_dict(
         _PAGE_SQL,
         [company_id, datetime.now(UTC), opening_id, score, candidate_id, limit],
     )
@@ -127,7 +128,7 @@ async def matches(
 
 async def count(principal: Principal, opening_id: int) -> int:
     """How many candidates the caller may see for its open opening (all pages)."""
-    rows = await _db().execute_query_dict(
+    rows = await connections.get(GENERIC_PLANS).execute_query_dict(
         _COUNT_SQL, [principal.require_company(), datetime.now(UTC), opening_id]
     )
     return rows[0]["n"]
@@ -272,7 +273,7 @@ async def rebuild_opening(opening_id: int, limit: int = MAX_MATCHES) -> int:
     """Recomputes an opening's best matches from scratch; a closed or deleted opening loses
     them. Returns the rows kept. Safe to run twice and concurrently (the opening row lock
     serialises rebuilds and candidate patches of the same opening)."""
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         rows = await conn.execute_query_dict(
             "SELECT tag_ids, remote_ok, status FROM opening WHERE id = $1 FOR NO KEY UPDATE",
             [opening_id],
@@ -312,7 +313,7 @@ async def update_candidate(candidate_id: int) -> int:
     Only scores reaching an opening's floor enter a full list (the list may then run a little
     over its size until the next rebuild). Safe to run twice and concurrently.
     """
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         found = await conn.execute_query_dict(
             "SELECT tag_ids, sharing AND erased_at IS NULL AS active FROM candidate WHERE id = $1",
             [candidate_id],

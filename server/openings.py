@@ -111,7 +111,7 @@ async def update(
     """Changes the given fields only."""
     title = normalize(title) if title is not None else None
     _validate(title, description, tag_texts)
-    async with in_transaction():
+    async with in_transaction("default"):
         opening = await get(principal, opening_id)
         if title is not None:
             opening.title = title
@@ -135,7 +135,7 @@ async def set_status(
 ) -> Opening:
     """Closes or reopens (its matches are rebuilt, or dropped); doing it twice is harmless."""
     reopened = False
-    async with in_transaction():
+    async with in_transaction("default"):
         opening = await scoped(principal).select_for_update().get_or_none(id=opening_id)
         if opening is None:
             raise NotFound("opening", ["openingId"])

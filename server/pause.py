@@ -65,7 +65,7 @@ async def set_pause(
                 f"choose a day from today to {MAX_PAUSE_DAYS} days ahead",
                 ["paused_until"],
             )
-    async with in_transaction():
+    async with in_transaction("default"):
         candidate = await candidates.live(candidate_id, for_update=True)
         candidate.paused_until = end_of(until) if until is not None else None
         await candidate.save(update_fields=["paused_until", "updated_at"])

@@ -123,7 +123,7 @@ async def request_link(
         return
     locale = _locale(locale)
     ttl = tokens.DEFAULT_TTL[TokenPurpose.PORTAL]
-    async with in_transaction():
+    async with in_transaction("default"):
         raw = await tokens.issue(TokenPurpose.PORTAL, email=address, candidate_id=candidate.id)
         subject, body = PORTAL_MAIL[locale]
         message, _ = await mail.queue_mail(
@@ -232,7 +232,7 @@ async def update_profile(
     """
     profile = candidates.validate(data)
     tag_ids = await candidates.resolve_tags(profile)
-    async with in_transaction():
+    async with in_transaction("default"):
         candidate = await candidates.live(candidate_id, for_update=True)
         await candidate.save(update_fields=candidates.apply(candidate, profile, tag_ids))
     await matching.enqueue_candidate(redis, candidate.id)
@@ -257,7 +257,7 @@ async def set_consent(
         DomainError: NOT_FOUND (erased profile, or a company that never referred the person).
     """
     qualified = None
-    async with in_transaction():
+    async with in_transaction("default"):
         candidate = await candidates.live(candidate_id, for_update=True)
         if scope == ConsentScope.FOLLOW_UP:
             allowed = {c.id for c in await _follow_up_companies(candidate.id)}

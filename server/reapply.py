@@ -95,7 +95,7 @@ async def reapply(raw: str, now: datetime | None = None) -> Reapplication:
         DomainError: NOT_FOUND, EXPIRED (the link); WRONG_STATE when the opening has closed.
     """
     now = now or datetime.now(UTC)
-    async with in_transaction():
+    async with in_transaction("default"):
         token, opening, company, applicant = await _resolve(raw, for_update=True)
         existing = await _existing(applicant, opening)
         if existing is not None:

@@ -99,7 +99,7 @@ async def ask_due(now: datetime, redis: ArqRedis | None = None) -> list[MailMess
 
 async def _ask(candidate_id: int, consent_ids: list[int], now: datetime) -> MailMessage | None:
     key = f"reconfirm:{candidate_id}:{max(consent_ids)}"
-    async with in_transaction():
+    async with in_transaction("default"):
         candidate = await Candidate.select_for_update().get_or_none(id=candidate_id)
         if candidate is None or candidate.erased_at is not None or not candidate.email:
             return None
@@ -163,7 +163,7 @@ async def lapse_unanswered(now: datetime) -> int:
 
 
 async def _lapse(token_id: int, now: datetime) -> int:
-    async with in_transaction():
+    async with in_transaction("default"):
         token = await CandidateToken.select_for_update().get_or_none(id=token_id, used_at=None)
         if token is None or token.candidate_id is None:  # type: ignore[attr-defined]
             return 0
@@ -214,7 +214,7 @@ async def answer(raw: str, keep: bool) -> bool:
     Returns:
         False when the question was already answered (or lapsed): nothing changes then.
     """
-    async with in_transaction():
+    async with in_transaction("default"):
         token = await _token(raw, for_update=True)
         if token.used_at is not None:
             return False

@@ -198,7 +198,7 @@ async def _register(
     source: str,
 ) -> RegistrationResult:
     now = datetime.now(UTC)
-    async with in_transaction():
+    async with in_transaction("default"):
         referral = await _referral(raw, for_update=True)
         company = await Company.get(id=referral.company_id)
         if referral.status in DONE:

@@ -211,7 +211,7 @@ async def reject(
     if errors:
         raise DomainError.many(errors)
     catalogue_reason, note = await rejection_reasons.find(company_id, reason)
-    async with in_transaction():
+    async with in_transaction("default"):
         application = await Application.select_for_update().get_or_none(
             id=application_id, company_id=company_id
         )
@@ -252,7 +252,7 @@ async def unreject(principal: Principal, application_id: int) -> Application:
         DomainError: WRONG_STATE when the application is not rejected or its mail has gone.
     """
     company_id = principal.require_company()
-    async with in_transaction():
+    async with in_transaction("default"):
         application = await Application.select_for_update().get_or_none(
             id=application_id, company_id=company_id
         )

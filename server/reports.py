@@ -359,7 +359,7 @@ async def build(
     tz = zone(timezone)
     # One read-only snapshot for every statement, so the figures agree with each other. JIT
     # compilation costs more than these short aggregates take (seconds against ~0.1 s).
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         await conn.execute_script("SET TRANSACTION READ ONLY; SET LOCAL jit = off")
         by_week = await _weekly(conn, company_id, start, end, tz)
         savings = await conn.execute_query_dict(

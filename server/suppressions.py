@@ -92,7 +92,7 @@ async def unsubscribe_with_token(raw_token: str) -> str:
     Raises:
         DomainError: NOT_FOUND for an unknown token, EXPIRED for an expired one.
     """
-    async with in_transaction():
+    async with in_transaction("default"):
         token = await tokens.find(raw_token, TokenPurpose.UNSUBSCRIBE, for_update=True)
         if not token.email_normalized:
             raise NotFound("link")

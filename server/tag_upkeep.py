@@ -93,7 +93,7 @@ async def upsert(principal: Principal, changes: TagChanges, tag_id: int | None =
     """
     principal.require_operator()
     clean = _clean(changes)
-    async with in_transaction():
+    async with in_transaction("default"):
         tag = None
         if tag_id is not None:
             tag = await Tag.select_for_update().get_or_none(id=tag_id)
@@ -142,7 +142,7 @@ async def merge(principal: Principal, source_ids: list[int], target_id: int) -> 
         )
     if target_id in sources:
         raise DomainError(ErrorCode.INVALID, "a tag cannot merge into itself", ["sourceIds"])
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         # Locked in primary-key order, so concurrent merges cannot deadlock.
         locked = await Tag.filter(id__in=[*sources, target_id]).select_for_update().order_by("id")
         by_id = {t.id: t for t in locked}

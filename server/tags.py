@@ -127,7 +127,7 @@ async def seed() -> int:
     Idempotent and cheap on re-run: one select, and writes only for what differs.
     """
     entries = taxonomy()
-    async with in_transaction():
+    async with in_transaction("default"):
         stored = await Tag.filter(slug__in=[e.slug for e in entries])
         existing = {(t.category, t.slug): t for t in stored}
         new = [

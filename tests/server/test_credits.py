@@ -154,7 +154,7 @@ async def test_post_key_reused_for_another_entry_is_refused(company_a, company_b
 
 async def test_post_joins_the_caller_s_transaction(company_a):
     with pytest.raises(RuntimeError):
-        async with in_transaction():
+        async with in_transaction("default"):
             await credits.post(company_a.company_id, 1, CreditKind.ADJUSTMENT, "grant:1")
             raise RuntimeError("the caller fails after posting")
 

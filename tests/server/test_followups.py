@@ -303,7 +303,7 @@ async def test_concurrent_placements_for_one_person_respect_the_cap():
     now = datetime.now(UTC).replace(microsecond=0)
 
     async def place(n: int) -> None:
-        async with in_transaction():
+        async with in_transaction("default"):
             await mail_budget.lock_candidate(person.id)
             await mail.queue_mail(
                 kind=MailKind.OPENING_ALERT,

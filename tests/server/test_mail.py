@@ -111,7 +111,7 @@ async def test_queue_mail_stores_a_pending_row_with_one_click_unsubscribe_header
 
 
 async def test_a_taken_dedupe_key_returns_the_first_row_and_keeps_the_transaction():
-    async with in_transaction():
+    async with in_transaction("default"):
         first = await queue(dedupe_key="rejection:1:taro:2025-01-01")
         second, created = await mail.queue_mail(
             kind=MailKind.REJECTION,
@@ -128,7 +128,7 @@ async def test_a_taken_dedupe_key_returns_the_first_row_and_keeps_the_transactio
 
 async def test_queue_mail_rolls_back_with_the_callers_transaction():
     with pytest.raises(RuntimeError):
-        async with in_transaction():
+        async with in_transaction("default"):
             await queue(dedupe_key="rolled-back")
             raise RuntimeError("the caller failed")
 
