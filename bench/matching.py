@@ -371,6 +371,8 @@ async def table_size(url: str) -> dict:
         # Settle the freshly generated tables (as on a network that has been running), so
         # that autovacuum does not run through the latency measurements.
         await conn.execute("VACUUM ANALYZE")
+        with contextlib.suppress(asyncpg.InsufficientPrivilegeError):
+            await conn.execute("CHECKPOINT")  # the load's dirty pages, written now
     finally:
         await conn.close()
     return {"match_rows": row["n"], "match_table_mb": round(row["bytes"] / 2**20, 1)}
