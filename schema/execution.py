@@ -6,10 +6,10 @@ about 700 fields (edges, cards, tags), and that generic path was most of the req
 (bench/README.md). Most of those fields are plain attributes: Strawberry's default resolver,
 no arguments. When everything selected below a field is such an attribute, of a scalar, an
 enum, a list or an object whose selection is plain in turn, the value is completed here in
-one recursive pass, with the same values and serialisation. Relay's `Node.id` counts as
+one recursive pass, with the same values and output coercion. Relay's `Node.id` counts as
 plain: with the default `resolve_id` it is the global ID of the type name and id attribute.
 
-Anything else, a null where the schema forbids one, a value that does not serialise, a
+Anything else, a null where the schema forbids one, a value that does not coerce, a
 deferred fragment, or anything whose resolver could do work, goes the normal way: the whole
 value is completed again by graphql-core, which reports errors with their paths. That is
 safe because plain fields only read attributes.
@@ -27,6 +27,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
+    Undefined,
 )
 from strawberry import relay
 from strawberry.relay.utils import to_base64
@@ -115,7 +116,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _plan_nullable(self, return_type: Any, details: Any, info: Any) -> Complete | None:
         """Completion of a value that is not None."""
         if isinstance(return_type, GraphQLScalarType | GraphQLEnumType):
-            return _leaf(return_type.serialize)
+            return _leaf(return_type.coerce_output_value)
         if isinstance(return_type, GraphQLList):
             item = self._completer(return_type.of_type, details, info)
             return None if item is None else _list(item)
@@ -162,13 +163,14 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return lambda source: field.resolve(source, None)
 
 
-def _leaf(serialize: Callable[[Any], Any]) -> Complete:
+def _leaf(coerce: Callable[[Any], Any]) -> Complete:
+    # As graphql-core's complete_leaf_value, whose error the normal way reports.
     def complete(value: Any) -> Any:
         try:
-            value = serialize(value)
+            value = coerce(value)
         except Exception:  # graphql-core reports it, with the field's path
             return _NORMAL
-        return _NORMAL if value is None else value
+        return _NORMAL if value is None or value is Undefined else value
 
     return complete
 
@@ -184,6 +186,7 @@ def _list(item: Complete) -> Complete:
 
 
 def _object(is_type_of: Callable | None, fields: list, info: Any) -> Complete:
+    # is_type_of gets the info of the field the plan was made for (Strawberry's ignores it).
     def complete(source: Any) -> Any:
         if is_type_of is not None and is_type_of(source, info) is not True:
             return _NORMAL
