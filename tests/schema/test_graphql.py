@@ -176,3 +176,21 @@ def test_exported_sdl_matches_the_code():
     assert committed.read_text(encoding="utf-8") == sdl(schema), (
         "schema/schema.graphql is stale: run `relay export-schema`"
     )
+
+
+async def test_a_body_that_is_not_json_is_a_400_and_japanese_comes_back_as_sent(company_a):
+    response = await company_a.http.post(
+        "/graphql",
+        content=b'{"query": "{ viewer { name } ',
+        headers={"Authorization": f"Bearer {company_a.key}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "JSON" in response.text
+
+    variables = {"id": await _viewer_id(company_a)}
+    response = await company_a.post(
+        "query($id: ID!) { node(id: $id) { ... on Company { name } } }", variables
+    )
+    assert response.headers["content-type"].startswith("application/json")
+    assert "株式会社エー".encode() in response.content  # UTF-8 as is, not \u escapes
+    assert response.json()["data"]["node"]["name"] == "株式会社エー"
