@@ -30,7 +30,6 @@ import os
 import random
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -59,6 +58,7 @@ from server import matching
 from server.app import create_app
 from server.config import get_settings
 from server.eligibility import MATCHABLE_SQL
+from server.embedded import free_port
 from server.queue import make_pool
 from workers.settings import worker_settings
 
@@ -261,12 +261,6 @@ def wrk(url: str, script: str, clients: int, seconds: int) -> dict:
     figures = json.loads(out.strip().splitlines()[-1])
     assert figures["bad"] == 0 and figures["socket_errors"] == 0, figures
     return figures
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager
