@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 import time
 from collections.abc import Iterable
@@ -324,7 +325,7 @@ class TagRow:
     reviewed: bool
 
 
-# id -> (monotonic time read, row): this process's recently read tags.
+# id -> (monotonic time it goes stale, row): this process's recently read tags.
 _recent: dict[int, tuple[float, TagRow]] = {}
 
 
@@ -332,12 +333,12 @@ async def by_ids(ids: Iterable[int], *, now: float | None = None) -> dict[int, T
     """Tags by id (merged ones included, as stored), for display and dataloaders.
 
     Every page of matches shows ~60 tags; reading them was a fifth of the request's CPU
-    (bench/README.md). So rows read less than ``Settings.tag_cache_seconds`` ago (10 s) by
-    this process are served from memory: an operator's edit shows at once in the process
-    that made it (:func:`forget`) and within those seconds everywhere else. Longer than a
-    second or two, so that the concurrent requests that all miss when their tags expire
-    together are rare enough to stay out of the p99. The memory holds at most one row per
-    tag. ``now`` (monotonic seconds) is for tests.
+    (bench/README.md). So a row read by this process is served from memory for between half
+    and all of ``Settings.tag_cache_seconds`` (10 s): an operator's edit shows at once in
+    the process that made it (:func:`forget`) and within those seconds everywhere else.
+    Each row's time is drawn at random so that a page's tags do not all go stale together:
+    the requests that would then all miss at once showed in the p99. The memory holds at
+    most one row per tag. ``now`` (monotonic seconds) is for tests.
     """
     wanted = set(ids)
     if not wanted:
@@ -347,12 +348,15 @@ async def by_ids(ids: Iterable[int], *, now: float | None = None) -> dict[int, T
     found = {}
     for tag_id in wanted:
         hit = _recent.get(tag_id)
-        if hit is not None and now - hit[0] < fresh_for:
+        if hit is not None and now < hit[0]:
             found[tag_id] = hit[1]
     if len(found) < len(wanted):
         read = await _read(sorted(wanted - found.keys()))
         if fresh_for > 0:
-            _recent.update((tag_id, (now, row)) for tag_id, row in read.items())
+            _recent.update(
+                (tag_id, (now + fresh_for * (0.5 + random.random() / 2), row))
+                for tag_id, row in read.items()
+            )
         found |= read
     return found
 

@@ -10,9 +10,10 @@ from strawberry import relay
 from schema import node
 from schema.context import Info
 from schema.pagination import Connection
-from schema.tags.types import Tag, load_tags, tag_loader
+from schema.tags.types import Tag, load_tags
 from server import matching
 from server import models as m
+from server.tags import by_ids
 
 
 @strawberry.type(
@@ -80,13 +81,13 @@ def _selects(selections: Iterable, names: set[str]) -> bool:
 
 
 async def load_page_tags(info: Info, matches: Iterable[matching.Match]) -> dict[int, Tag]:
-    """Every tag a page of matches shows, through the request's tag DataLoader at once;
-    none when the query asks for no tags."""
+    """Every tag a page of matches shows, in one read (the page is its own batch: a
+    DataLoader would add a task and a future per tag); none when the query asks for no
+    tags."""
     if not _selects(info.selected_fields, {"tags", "matchedTags"}):
         return {}
-    ids = sorted({t for r in matches for t in (*r.candidate.tag_ids, *r.matched_tag_ids)})
-    rows = await info.context.loader("tag", tag_loader).load_many(ids)
-    return {row.id: Tag.from_model(row) for row in rows if row is not None}
+    rows = await by_ids(t for r in matches for t in (*r.candidate.tag_ids, *r.matched_tag_ids))
+    return {tag_id: Tag.from_model(row) for tag_id, row in rows.items()}
 
 
 @strawberry.type(description="A page of matches, best first.")
