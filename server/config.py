@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     # e.g. ["LOCATION", "JOB_TYPE"]); LOCATION is waived for remote-accepting candidates of
     # openings that allow remote work (server/matching.py).
     match_required_categories: list[str] = ["LOCATION"]
-    # Tags read for display are kept this long in each server process (0: always read);
+    # Tags read for display are kept at most this long in each server process, each row
+    # between half and all of it (0: always read);
     # an operator's edit shows everywhere within it (server/tags.py).
     tag_cache_seconds: float = 10.0
 
