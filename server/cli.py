@@ -180,6 +180,10 @@ def up(
     var = Path(settings.var_dir).resolve()
     started = []
     env = dict(os.environ)
+    # `kill`, `docker stop` or a closing terminal stop everything as Ctrl-C does, instead of
+    # leaving the server, the worker and the embedded services running.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     try:
         if not settings.database_url:
             started.append(EmbeddedPostgres(var / "postgres"))
@@ -205,6 +209,10 @@ def up(
     finally:
         for service in reversed(started):
             service.stop()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _wait(children: list[subprocess.Popen]) -> None:

@@ -1,0 +1,71 @@
+"""`relay up` (what `make up` runs), for real: embedded services, migrations, the demo, the
+server and the worker; and a SIGTERM to it stops every process it started."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import psutil
+
+from server.embedded import free_port
+
+
+def _wait_ready(url: str, process: subprocess.Popen, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("relay up did not become ready")
+
+
+def test_relay_up_serves_the_demo_and_a_sigterm_stops_everything(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELAY_")}
+    env["RELAY_VAR_DIR"] = str(tmp_path / "var")
+    up = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "up", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    started: list[psutil.Process] = []
+    try:
+        _wait_ready(url, up, 120)
+        keys = (tmp_path / "var").glob("**/*.json")
+        assert any(keys), "the demo keys file is written under RELAY_VAR_DIR"
+        # The server and worker are its children; PostgreSQL runs detached, on our data dir.
+        started = psutil.Process(up.pid).children(recursive=True) + [
+            p
+            for p in psutil.process_iter(["cmdline"])
+            if str(tmp_path) in " ".join(p.info["cmdline"] or [])
+        ]
+        names = " ".join(" ".join(p.cmdline()) for p in started)
+        assert "serve" in names and "worker" in names and "postgres" in names, names
+
+        up.send_signal(signal.SIGTERM)
+        up.wait(60)
+
+        _, alive = psutil.wait_procs(started, timeout=30)
+        assert alive == [], [p.cmdline() for p in alive]
+        assert up.returncode is not None
+        try:
+            httpx.get(f"{url}/healthz", timeout=2)
+            raise AssertionError("the server still answers")
+        except httpx.ConnectError:
+            pass
+    finally:  # whatever failed, nothing it started outlives the test
+        if up.poll() is None:
+            up.kill()
+        for process in started:
+            if process.is_running():
+                process.kill()
