@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -68,6 +69,18 @@ async def _candidate(request: Request) -> Candidate | Response:
         return pages.link_error(request, error, action=ME_ACTION)
 
 
+async def _posted(request: Request) -> tuple[FormData, Candidate] | Response:
+    """A form posted from the portal: its form and candidate, or the page that answers
+    instead (a failed CSRF check, an unknown or expired link)."""
+    form = await pages.guard_post(request, back=f"/me/{request.path_params['token']}")
+    if isinstance(form, Response):
+        return form
+    candidate = await _candidate(request)
+    if isinstance(candidate, Response):
+        return candidate
+    return form, candidate
+
+
 async def _portal(
     request: Request,
     candidate: Candidate,
@@ -108,13 +121,10 @@ async def portal_page(request: Request) -> Response:
 
 
 async def profile_submit(request: Request) -> Response:
-    token = request.path_params["token"]
-    form = await pages.guard_post(request, back=f"/me/{token}")
-    if isinstance(form, Response):
-        return form
-    candidate = await _candidate(request)
-    if isinstance(candidate, Response):
-        return candidate
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    form, candidate = posted
     data = profile_from(form)
     try:
         await portal.update_profile(candidate.id, data, redis=request.app.state.redis)
@@ -125,13 +135,10 @@ async def profile_submit(request: Request) -> Response:
 
 
 async def consent_submit(request: Request) -> Response:
-    token = request.path_params["token"]
-    form = await pages.guard_post(request, back=f"/me/{token}")
-    if isinstance(form, Response):
-        return form
-    candidate = await _candidate(request)
-    if isinstance(candidate, Response):
-        return candidate
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    form, candidate = posted
     scope_text = pages.text(form, "scope")
     granted = pages.text(form, "granted")
     company = pages.text(form, "company")
@@ -165,13 +172,10 @@ def _pause_state(candidate: Candidate, error: str | None) -> dict:
 
 async def pause_submit(request: Request) -> Response:
     """Pauses mails and matching through a day, or resumes (``resume=1``)."""
-    token = request.path_params["token"]
-    form = await pages.guard_post(request, back=f"/me/{token}")
-    if isinstance(form, Response):
-        return form
-    candidate = await _candidate(request)
-    if isinstance(candidate, Response):
-        return candidate
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    form, candidate = posted
     try:
         resume = pages.checked(form, "resume")
         until = None if resume else pause.parse_day(pages.text(form, "until"))
@@ -183,13 +187,10 @@ async def pause_submit(request: Request) -> Response:
 
 
 async def introduction_submit(request: Request) -> Response:
-    token = request.path_params["token"]
-    form = await pages.guard_post(request, back=f"/me/{token}")
-    if isinstance(form, Response):
-        return form
-    candidate = await _candidate(request)
-    if isinstance(candidate, Response):
-        return candidate
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    form, candidate = posted
     answer = pages.text(form, "answer")
     raw_id = request.path_params["introduction_id"]
     if answer not in ("accept", "decline") or not (raw_id.isascii() and raw_id.isdigit()):
@@ -202,7 +203,7 @@ async def introduction_submit(request: Request) -> Response:
             "portal.intro_failed_title",
             "portal.intro_failed",
             status_code=409,
-            action=(f"/me/{token}", "link.back_to_portal"),
+            action=(f"/me/{request.path_params['token']}", "link.back_to_portal"),
         )
     return _back(request, "introduction")
 
