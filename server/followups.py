@@ -54,6 +54,7 @@ from server.models import (
     TokenPurpose,
 )
 from server.principal import Principal
+from server.templates import RenderedMail
 
 log = logging.getLogger(__name__)
 
@@ -265,19 +266,35 @@ async def _queue_followup(company: Company, row: dict, key: str, now: datetime):
             portal_url=_url("/me"),
             unsubscribe_url=unsubscribe,
         )
-        message, _ = await mail.queue_mail(
-            kind=MailKind.FOLLOW_UP,
-            recipient=candidate.email,
-            subject=rendered.subject,
-            body_text=rendered.text,
-            body_html=rendered.html,
-            locale=candidate.locale,
-            dedupe_key=key,
-            unsubscribe=unsubscribe,
-            company_id=company.id,
-            candidate_id=candidate.id,
-            send_after=await mail_budget.place(candidate.id, now),
+        message = await _queue_capped(
+            MailKind.FOLLOW_UP, candidate, company.id, rendered, key, unsubscribe, now
         )
+    return message
+
+
+async def _queue_capped(
+    kind: MailKind,
+    candidate: Candidate,
+    company_id: int,
+    rendered: RenderedMail,
+    key: str,
+    unsubscribe: str,
+    now: datetime,
+) -> MailMessage:
+    """Queues a follow-up or alert mail, sent when the person's shared mail cap has room."""
+    message, _ = await mail.queue_mail(
+        kind=kind,
+        recipient=candidate.email,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        locale=candidate.locale,
+        dedupe_key=key,
+        unsubscribe=unsubscribe,
+        company_id=company_id,
+        candidate_id=candidate.id,
+        send_after=await mail_budget.place(candidate.id, now),
+    )
     return message
 
 
@@ -371,18 +388,8 @@ async def _queue_alert(
             portal_url=_url("/me"),
             unsubscribe_url=unsubscribe,
         )
-        message, _ = await mail.queue_mail(
-            kind=MailKind.OPENING_ALERT,
-            recipient=candidate.email,
-            subject=rendered.subject,
-            body_text=rendered.text,
-            body_html=rendered.html,
-            locale=candidate.locale,
-            dedupe_key=key,
-            unsubscribe=unsubscribe,
-            company_id=company.id,
-            candidate_id=candidate.id,
-            send_after=await mail_budget.place(candidate.id, now),
+        message = await _queue_capped(
+            MailKind.OPENING_ALERT, candidate, company.id, rendered, key, unsubscribe, now
         )
     return message
 
