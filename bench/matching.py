@@ -7,9 +7,9 @@ For each size, in one scratch database:
   best 1,000 (a new or edited opening), a new opening end to end (createOpening over GraphQL
   → the real arq worker → its first ``matches`` page), and a candidate patch;
 - ``matches`` through the real server: ``uvicorn`` with one worker process per core (auth,
-  the cost bucket in Redis, Strawberry, DataLoaders: everything a request goes through),
-  loaded by ``wrk`` (C, a few % of a core) with ``--clients`` connections, each asking for a
-  random opening's first page of 20 with its tags and checking the body; p50/p99 from wrk;
+  the cost bucket in Redis, Strawberry: everything a request goes through), loaded by
+  ``wrk`` (C, about a tenth of a core) with ``--clients`` connections, each asking for the
+  next opening's first page of 20 with its tags and checking the body; p50/p99 from wrk;
 - the reference: the same page as one plain SQL query (server.matching's page query with
   the tags' slugs and labels) over asyncpg, same openings, 20 clients and one client;
 - the alternative design: the page computed per request in SQL over the GIN index (score
