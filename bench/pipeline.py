@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -29,16 +28,11 @@ from arq.worker import Worker
 from bench.common import Timer, save, scratch_database
 from server import applications, companies, openings, rejections, tags
 from server.config import get_settings
+from server.embedded import free_port
 from server.models import Application, MailMessage, MailStatus
 from server.principal import Principal
 from server.queue import make_pool
 from workers.settings import worker_settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def bare_loop(port: int, count: int) -> float:

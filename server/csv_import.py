@@ -13,19 +13,6 @@ from strawberry import relay
 from server.applications import ImportRow
 from server.models import ApplicationStatus
 
-COLUMNS = (
-    "externalId",
-    "name",
-    "email",
-    "openingId",
-    "openingTitle",
-    "status",
-    "tags",
-    "appliedAt",
-    "decidedAt",
-    "rejectionReason",
-    "evaluation",
-)
 REQUIRED = ("externalId", "name", "email")
 _TAG_SPLIT = re.compile(r"[;|,、]")
 

@@ -14,7 +14,6 @@ from server.principal import Principal
 LINK_LIFETIME = timedelta(days=180)
 # Statuses a click may still move forward to CLICKED.
 BEFORE_CLICK = (ReferralStatus.PENDING, ReferralStatus.MAILED)
-OPEN_STATUSES = (ReferralStatus.PENDING, ReferralStatus.MAILED, ReferralStatus.CLICKED)
 
 
 def scoped(principal: Principal):

@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 import uvicorn
 
+from server.embedded import free_port
 from server.ratelimit import prefix
 
 CHROMIUM = os.environ.get("RELAY_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -39,16 +39,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "no_javascript: run the page with JavaScript disabled")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest_asyncio.fixture(scope="session")
 async def live_url(app):
     """Base URL of the app served on 127.0.0.1 (a free port) for the whole session."""
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", access_log=False
     )
