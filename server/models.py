@@ -1,4 +1,4 @@
-"""Tortoise models for the whole domain (see DESIGN.md, "Domain").
+"""Tortoise models for the whole domain (the domain: docs/architecture.md).
 
 Tags are stored on openings, applicants and candidates as ``int[]`` of tag ids with a GIN
 index, so matching can use PostgreSQL's array overlap operators.

@@ -1,4 +1,4 @@
-"""Funnel reports over a period, per company and network-wide (DESIGN.md flow 9).
+"""Funnel reports over a period, per company and network-wide (flow 9 in docs/architecture.md).
 
 Every count is read from a stored, timestamped row, so a report of a past period never
 changes:

@@ -1,4 +1,4 @@
-"""Every field and argument of the API says what it is and its limits (DESIGN.md, Conventions)."""
+"""Every field and argument of the API says what it is and its limits."""
 
 from __future__ import annotations
 
