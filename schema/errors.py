@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions.field_extension import AsyncExtensionResolver, FieldExtension
 
 from server.errors import DomainError, ErrorCode
 
@@ -27,6 +29,30 @@ def user_errors(error: DomainError, prefix: tuple[str, ...] = ("input",)) -> lis
         UserError(field=[*prefix, *e.field] if e.field else None, message=e.message, code=e.code)
         for e in error.errors
     ]
+
+
+class UserErrors(FieldExtension):
+    """The one place where a mutation's DomainError becomes its payload's userErrors.
+
+    The payload type's other fields default to their empty value (null, 0, []), so the
+    payload of a failure is ``Payload(user_errors=[...])``.
+    """
+
+    def apply(self, field) -> None:
+        self.payload = field.type
+
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: Any, **kwargs: Any
+    ) -> Any:
+        try:
+            return await next_(source, info, **kwargs)
+        except DomainError as error:
+            return self.payload(user_errors=user_errors(error))
+
+
+def mutation(**options: Any) -> Any:
+    """``strawberry.mutation`` whose DomainErrors become the payload's userErrors."""
+    return strawberry.mutation(extensions=[UserErrors()], **options)
 
 
 class PublicError(GraphQLError):

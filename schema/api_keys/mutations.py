@@ -10,10 +10,9 @@ from strawberry import relay
 from schema import node
 from schema.api_keys.types import ApiKey
 from schema.context import Info
-from schema.errors import UserError, user_errors
+from schema.errors import UserError, mutation
 from schema.permissions import IsAuthenticated
 from server import api_keys
-from server.errors import DomainError
 
 
 @strawberry.input(description="A new key for the caller's company (operators name the company).")
@@ -27,13 +26,13 @@ class CreateApiKeyInput:
 @strawberry.type
 class CreateApiKeyPayload:
     api_key: ApiKey | None = strawberry.field(
-        description="The new key; null when userErrors is not empty."
+        default=None, description="The new key; null when userErrors is not empty."
     )
     secret: str | None = strawberry.field(
-        description="The full key rk_<prefix>_<secret>: shown once, store it now."
+        default=None, description="The full key rk_<prefix>_<secret>: shown once, store it now."
     )
     user_errors: list[UserError] = strawberry.field(
-        description="Expected failures, with the input field and a code."
+        default_factory=list, description="Expected failures, with the input field and a code."
     )
 
 
@@ -45,16 +44,16 @@ class RevokeApiKeyInput:
 @strawberry.type
 class RevokeApiKeyPayload:
     api_key: ApiKey | None = strawberry.field(
-        description="The revoked key; null when userErrors is not empty."
+        default=None, description="The revoked key; null when userErrors is not empty."
     )
     user_errors: list[UserError] = strawberry.field(
-        description="Expected failures, with the input field and a code."
+        default_factory=list, description="Expected failures, with the input field and a code."
     )
 
 
 @strawberry.type
 class ApiKeyMutations:
-    @strawberry.mutation(
+    @mutation(
         permission_classes=[IsAuthenticated], description="Creates an API key (secret shown once)."
     )
     async def create_api_key(
@@ -63,23 +62,15 @@ class ApiKeyMutations:
         input: Annotated[CreateApiKeyInput, strawberry.argument(description="The key to create.")],
     ) -> CreateApiKeyPayload:
         company_id = node.decode(str(input.company_id), "Company")[1] if input.company_id else None
-        try:
-            key, raw = await api_keys.create(info.context.caller, input.name, company_id)
-        except DomainError as error:
-            return CreateApiKeyPayload(api_key=None, secret=None, user_errors=user_errors(error))
+        key, raw = await api_keys.create(info.context.caller, input.name, company_id)
         return CreateApiKeyPayload(api_key=ApiKey.from_model(key), secret=raw, user_errors=[])
 
-    @strawberry.mutation(
-        permission_classes=[IsAuthenticated], description="Revokes an API key at once."
-    )
+    @mutation(permission_classes=[IsAuthenticated], description="Revokes an API key at once.")
     async def revoke_api_key(
         self,
         info: Info,
         input: Annotated[RevokeApiKeyInput, strawberry.argument(description="The key to revoke.")],
     ) -> RevokeApiKeyPayload:
         key_id = node.decode(str(input.api_key_id), "ApiKey")[1]
-        try:
-            key = await api_keys.revoke(info.context.caller, key_id)
-        except DomainError as error:
-            return RevokeApiKeyPayload(api_key=None, user_errors=user_errors(error))
+        key = await api_keys.revoke(info.context.caller, key_id)
         return RevokeApiKeyPayload(api_key=ApiKey.from_model(key), user_errors=[])

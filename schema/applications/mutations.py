@@ -19,7 +19,7 @@ from schema.applications.types import (
 from schema.companies.mutations import CompanyPayload
 from schema.companies.types import Company, Locale
 from schema.context import Info
-from schema.errors import PublicError, UserError, user_errors
+from schema.errors import PublicError, UserError, mutation, user_errors
 from schema.permissions import IsCompany
 from server import applications, companies, rejection_reasons, rejections
 from server import models as m
@@ -44,10 +44,10 @@ class CreateApplicationInput:
 @strawberry.type
 class ApplicationPayload:
     application: Application | None = strawberry.field(
-        description="The application; null when userErrors is not empty."
+        default=None, description="The application; null when userErrors is not empty."
     )
     user_errors: list[UserError] = strawberry.field(
-        description="Expected failures, with the input field and a code."
+        default_factory=list, description="Expected failures, with the input field and a code."
     )
 
 
@@ -98,12 +98,13 @@ class ImportApplicationsInput:
 
 @strawberry.type
 class ImportApplicationsPayload:
-    created: int = strawberry.field(description="New applications.")
-    updated: int = strawberry.field(description="Applications whose status changed.")
-    unchanged: int = strawberry.field(description="Rows that changed nothing.")
-    rejected_rows: int = strawberry.field(description="Rows refused (see userErrors).")
+    created: int = strawberry.field(default=0, description="New applications.")
+    updated: int = strawberry.field(default=0, description="Applications whose status changed.")
+    unchanged: int = strawberry.field(default=0, description="Rows that changed nothing.")
+    rejected_rows: int = strawberry.field(default=0, description="Rows refused (see userErrors).")
     user_errors: list[UserError] = strawberry.field(
-        description="Per-row errors; field is [input, rows, <index>, <field>]."
+        default_factory=list,
+        description="Per-row errors; field is [input, rows, <index>, <field>].",
     )
 
 
@@ -138,13 +139,13 @@ class RejectApplicationInput:
 @strawberry.type
 class RejectApplicationPayload:
     application: Application | None = strawberry.field(
-        description="The rejected application; null when userErrors is not empty."
+        default=None, description="The rejected application; null when userErrors is not empty."
     )
     referral: Referral | None = strawberry.field(
-        description="The referral its mail carries (null when no invitation is sent)."
+        default=None, description="The referral its mail carries (null when no invitation is sent)."
     )
     user_errors: list[UserError] = strawberry.field(
-        description="Expected failures, with the input field and a code."
+        default_factory=list, description="Expected failures, with the input field and a code."
     )
 
 
@@ -175,10 +176,10 @@ class UpsertRejectionReasonInput:
 @strawberry.type
 class RejectionReasonPayload:
     rejection_reason: RejectionReason | None = strawberry.field(
-        description="The catalogue entry; null when userErrors is not empty."
+        default=None, description="The catalogue entry; null when userErrors is not empty."
     )
     user_errors: list[UserError] = strawberry.field(
-        description="Expected failures, with the input field and a code."
+        default_factory=list, description="Expected failures, with the input field and a code."
     )
 
 
@@ -237,7 +238,7 @@ def _import_row(row: ImportApplicationRow) -> applications.ImportRow:
 
 @strawberry.type
 class ApplicationMutations:
-    @strawberry.mutation(permission_classes=[IsCompany], description="Records an application.")
+    @mutation(permission_classes=[IsCompany], description="Records an application.")
     async def create_application(
         self,
         info: Info,
@@ -245,21 +246,18 @@ class ApplicationMutations:
             CreateApplicationInput, strawberry.argument(description="The application to record.")
         ],
     ) -> ApplicationPayload:
-        try:
-            application = await applications.create(
-                info.context.caller,
-                _opening_id(input.opening_id),
-                name=input.name,
-                email=input.email,
-                external_id=input.external_id,
-                tag_texts=input.tags,
-                status=m.ApplicationStatus(input.status),
-            )
-        except DomainError as error:
-            return ApplicationPayload(application=None, user_errors=user_errors(error))
+        application = await applications.create(
+            info.context.caller,
+            _opening_id(input.opening_id),
+            name=input.name,
+            email=input.email,
+            external_id=input.external_id,
+            tag_texts=input.tags,
+            status=m.ApplicationStatus(input.status),
+        )
         return ApplicationPayload(application=Application.from_model(application), user_errors=[])
 
-    @strawberry.mutation(
+    @mutation(
         permission_classes=[IsCompany],
         description="Upserts up to 10,000 ATS rows; bad rows are reported and skipped.",
     )
@@ -271,18 +269,13 @@ class ApplicationMutations:
             strawberry.argument(description="The ATS rows to upsert, up to 10,000."),
         ],
     ) -> ImportApplicationsPayload:
-        try:
-            result = await applications.import_rows(
-                info.context.caller,
-                [_import_row(r) for r in input.rows],
-                send_old_mails=input.send_old_rejection_mails,
-                redis=info.context.redis,
-                idempotency_key=input.idempotency_key,
-            )
-        except DomainError as error:
-            return ImportApplicationsPayload(
-                created=0, updated=0, unchanged=0, rejected_rows=0, user_errors=user_errors(error)
-            )
+        result = await applications.import_rows(
+            info.context.caller,
+            [_import_row(r) for r in input.rows],
+            send_old_mails=input.send_old_rejection_mails,
+            redis=info.context.redis,
+            idempotency_key=input.idempotency_key,
+        )
         return ImportApplicationsPayload(
             created=result.created,
             updated=result.updated,
@@ -291,7 +284,7 @@ class ApplicationMutations:
             user_errors=user_errors(DomainError.many(result.errors)) if result.errors else [],
         )
 
-    @strawberry.mutation(
+    @mutation(
         permission_classes=[IsCompany],
         description="Moves an application to review, offer, hire or decline.",
     )
@@ -303,17 +296,14 @@ class ApplicationMutations:
             strawberry.argument(description="The application and its new status."),
         ],
     ) -> ApplicationPayload:
-        try:
-            application = await applications.set_status(
-                info.context.caller,
-                _app_id(input.application_id),
-                m.ApplicationStatus(input.status),
-            )
-        except DomainError as error:
-            return ApplicationPayload(application=None, user_errors=user_errors(error))
+        application = await applications.set_status(
+            info.context.caller,
+            _app_id(input.application_id),
+            m.ApplicationStatus(input.status),
+        )
         return ApplicationPayload(application=Application.from_model(application), user_errors=[])
 
-    @strawberry.mutation(
+    @mutation(
         permission_classes=[IsCompany],
         description="Rejects an application: referral and mail in one transaction.",
     )
@@ -325,28 +315,23 @@ class ApplicationMutations:
             strawberry.argument(description="The application to reject and how."),
         ],
     ) -> RejectApplicationPayload:
-        try:
-            result = await rejections.reject(
-                info.context.caller,
-                _app_id(input.application_id),
-                reason=input.reason,
-                evaluation=input.evaluation,
-                silver_medalist=input.silver_medalist,
-                send_mail=input.send_mail,
-                send_at=input.send_at,
-                redis=info.context.redis,
-            )
-        except DomainError as error:
-            return RejectApplicationPayload(
-                application=None, referral=None, user_errors=user_errors(error)
-            )
+        result = await rejections.reject(
+            info.context.caller,
+            _app_id(input.application_id),
+            reason=input.reason,
+            evaluation=input.evaluation,
+            silver_medalist=input.silver_medalist,
+            send_mail=input.send_mail,
+            send_at=input.send_at,
+            redis=info.context.redis,
+        )
         return RejectApplicationPayload(
             application=Application.from_model(result.application),
             referral=Referral.from_model(result.referral) if result.referral else None,
             user_errors=[],
         )
 
-    @strawberry.mutation(
+    @mutation(
         permission_classes=[IsCompany], description="Takes a rejection back inside the undo window."
     )
     async def unreject_application(
@@ -356,15 +341,10 @@ class ApplicationMutations:
             UnrejectApplicationInput, strawberry.argument(description="The rejection to take back.")
         ],
     ) -> ApplicationPayload:
-        try:
-            application = await rejections.unreject(
-                info.context.caller, _app_id(input.application_id)
-            )
-        except DomainError as error:
-            return ApplicationPayload(application=None, user_errors=user_errors(error))
+        application = await rejections.unreject(info.context.caller, _app_id(input.application_id))
         return ApplicationPayload(application=Application.from_model(application), user_errors=[])
 
-    @strawberry.mutation(
+    @mutation(
         permission_classes=[IsCompany],
         description="Adds or changes a rejection reason of the catalogue.",
     )
@@ -376,23 +356,20 @@ class ApplicationMutations:
             strawberry.argument(description="The catalogue entry to create or change."),
         ],
     ) -> RejectionReasonPayload:
-        try:
-            reason = await rejection_reasons.upsert(
-                info.context.caller,
-                code=input.code,
-                name_ja=input.name_ja,
-                name_en=input.name_en,
-                kind=m.RejectionKind(input.kind),
-                offers_invitation=input.offers_invitation,
-                active=input.active,
-            )
-        except DomainError as error:
-            return RejectionReasonPayload(rejection_reason=None, user_errors=user_errors(error))
+        reason = await rejection_reasons.upsert(
+            info.context.caller,
+            code=input.code,
+            name_ja=input.name_ja,
+            name_en=input.name_en,
+            kind=m.RejectionKind(input.kind),
+            offers_invitation=input.offers_invitation,
+            active=input.active,
+        )
         return RejectionReasonPayload(
             rejection_reason=RejectionReason.from_model(reason), user_errors=[]
         )
 
-    @strawberry.mutation(
+    @mutation(
         permission_classes=[IsCompany],
         description="Sets the company's rejection mail for one locale.",
     )
@@ -404,15 +381,12 @@ class ApplicationMutations:
             strawberry.argument(description="The locale and its new subject and body."),
         ],
     ) -> CompanyPayload:
-        try:
-            company = await companies.update_rejection_template(
-                info.context.caller, m.Locale(input.locale), input.subject, input.body
-            )
-        except DomainError as error:
-            return CompanyPayload(company=None, user_errors=user_errors(error))
+        company = await companies.update_rejection_template(
+            info.context.caller, m.Locale(input.locale), input.subject, input.body
+        )
         return CompanyPayload(company=Company.from_model(company), user_errors=[])
 
-    @strawberry.mutation(permission_classes=[IsCompany], description="Changes company settings.")
+    @mutation(permission_classes=[IsCompany], description="Changes company settings.")
     async def update_company_settings(
         self,
         info: Info,
@@ -420,13 +394,10 @@ class ApplicationMutations:
             UpdateCompanySettingsInput, strawberry.argument(description="The settings to change.")
         ],
     ) -> CompanyPayload:
-        try:
-            company = await companies.update_settings(
-                info.context.caller,
-                undo_window_minutes=input.undo_window_minutes,
-                agency_fee_yen=input.agency_fee_yen,
-                contact_email=input.contact_email,
-            )
-        except DomainError as error:
-            return CompanyPayload(company=None, user_errors=user_errors(error))
+        company = await companies.update_settings(
+            info.context.caller,
+            undo_window_minutes=input.undo_window_minutes,
+            agency_fee_yen=input.agency_fee_yen,
+            contact_email=input.contact_email,
+        )
         return CompanyPayload(company=Company.from_model(company), user_errors=[])

@@ -11,11 +11,10 @@ from schema import node
 from schema.api_keys.types import ApiKey
 from schema.companies.types import Company, CompanyStatus, Locale
 from schema.context import Info
-from schema.errors import UserError, user_errors
+from schema.errors import UserError, mutation
 from schema.permissions import IsOperator
 from server import companies
 from server import models as m
-from server.errors import DomainError
 
 
 @strawberry.input(description="A new partner company.")
@@ -36,16 +35,16 @@ class CreateCompanyInput:
 @strawberry.type
 class CreateCompanyPayload:
     company: Company | None = strawberry.field(
-        description="The new company; null when userErrors is not empty."
+        default=None, description="The new company; null when userErrors is not empty."
     )
     api_key: ApiKey | None = strawberry.field(
-        description="Its first API key; null when userErrors is not empty."
+        default=None, description="Its first API key; null when userErrors is not empty."
     )
     secret: str | None = strawberry.field(
-        description="The company's first API key: shown once, hand it over now."
+        default=None, description="The company's first API key: shown once, hand it over now."
     )
     user_errors: list[UserError] = strawberry.field(
-        description="Expected failures, with the input field and a code."
+        default_factory=list, description="Expected failures, with the input field and a code."
     )
 
 
@@ -60,16 +59,16 @@ class SetCompanyStatusInput:
 @strawberry.type
 class CompanyPayload:
     company: Company | None = strawberry.field(
-        description="The company as stored; null when userErrors is not empty."
+        default=None, description="The company as stored; null when userErrors is not empty."
     )
     user_errors: list[UserError] = strawberry.field(
-        description="Expected failures, with the input field and a code."
+        default_factory=list, description="Expected failures, with the input field and a code."
     )
 
 
 @strawberry.type
 class CompanyMutations:
-    @strawberry.mutation(
+    @mutation(
         permission_classes=[IsOperator],
         description="Operator: creates a company and returns its first API key once.",
     )
@@ -80,18 +79,13 @@ class CompanyMutations:
             CreateCompanyInput, strawberry.argument(description="The company to create.")
         ],
     ) -> CreateCompanyPayload:
-        try:
-            created = await companies.create(
-                info.context.caller,
-                input.name,
-                slug=input.slug,
-                locale=m.Locale(input.locale),
-                contact_email=input.contact_email,
-            )
-        except DomainError as error:
-            return CreateCompanyPayload(
-                company=None, api_key=None, secret=None, user_errors=user_errors(error)
-            )
+        created = await companies.create(
+            info.context.caller,
+            input.name,
+            slug=input.slug,
+            locale=m.Locale(input.locale),
+            contact_email=input.contact_email,
+        )
         return CreateCompanyPayload(
             company=Company.from_model(created.company),
             api_key=ApiKey.from_model(created.api_key),
@@ -99,7 +93,7 @@ class CompanyMutations:
             user_errors=[],
         )
 
-    @strawberry.mutation(
+    @mutation(
         permission_classes=[IsOperator],
         description="Operator: approves (ACTIVE) or suspends a company; suspended keys get 403.",
     )
@@ -111,10 +105,7 @@ class CompanyMutations:
         ],
     ) -> CompanyPayload:
         company_id = node.decode(str(input.company_id), "Company")[1]
-        try:
-            company = await companies.set_status(
-                info.context.caller, company_id, m.CompanyStatus(input.status)
-            )
-        except DomainError as error:
-            return CompanyPayload(company=None, user_errors=user_errors(error))
+        company = await companies.set_status(
+            info.context.caller, company_id, m.CompanyStatus(input.status)
+        )
         return CompanyPayload(company=Company.from_model(company), user_errors=[])

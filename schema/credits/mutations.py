@@ -11,11 +11,10 @@ from schema import node
 from schema.companies.types import Company
 from schema.context import Info
 from schema.credits.types import CreditEntry
-from schema.errors import UserError, user_errors
+from schema.errors import UserError, mutation
 from schema.permissions import IsOperator
 from server import credits
 from server import models as m
-from server.errors import DomainError
 
 
 @strawberry.input(description="A manual change of a company's credit balance.")
@@ -38,16 +37,20 @@ class AdjustCreditsInput:
 
 @strawberry.type
 class AdjustCreditsPayload:
-    credit_entry: CreditEntry | None = strawberry.field(description="The ADJUSTMENT entry.")
-    company: Company | None = strawberry.field(description="The company with its new balance.")
+    credit_entry: CreditEntry | None = strawberry.field(
+        default=None, description="The ADJUSTMENT entry."
+    )
+    company: Company | None = strawberry.field(
+        default=None, description="The company with its new balance."
+    )
     user_errors: list[UserError] = strawberry.field(
-        description="Expected failures, with the input field and a code."
+        default_factory=list, description="Expected failures, with the input field and a code."
     )
 
 
 @strawberry.type
 class CreditMutations:
-    @strawberry.mutation(
+    @mutation(
         permission_classes=[IsOperator],
         description="Operator: adds or removes a company's credits by hand, audited.",
     )
@@ -59,14 +62,9 @@ class CreditMutations:
         ],
     ) -> AdjustCreditsPayload:
         company_id = node.decode(str(input.company_id), "Company")[1]
-        try:
-            entry = await credits.adjust(
-                info.context.caller, company_id, input.delta, input.memo, input.idempotency_key
-            )
-        except DomainError as error:
-            return AdjustCreditsPayload(
-                credit_entry=None, company=None, user_errors=user_errors(error)
-            )
+        entry = await credits.adjust(
+            info.context.caller, company_id, input.delta, input.memo, input.idempotency_key
+        )
         info.context.loaders.pop("company", None)  # its balance changed
         company = await m.Company.get(id=entry.company_id)
         return AdjustCreditsPayload(

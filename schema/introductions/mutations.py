@@ -10,12 +10,11 @@ from strawberry import relay
 
 from schema import node
 from schema.context import Info
-from schema.errors import UserError, user_errors
+from schema.errors import UserError, mutation
 from schema.introductions.types import Introduction
 from schema.permissions import IsCompany
 from server import idempotency, introductions
 from server import models as m
-from server.errors import DomainError
 
 
 @strawberry.input(description="Ask a matched network candidate to meet, for one credit.")
@@ -44,26 +43,24 @@ class MarkIntroductionHiredInput:
 @strawberry.type(description="The introduction, or why not.")
 class IntroductionPayload:
     introduction: Introduction | None = strawberry.field(
-        description="The introduction; null when userErrors is not empty."
+        default=None, description="The introduction; null when userErrors is not empty."
     )
     user_errors: list[UserError] = strawberry.field(
+        default_factory=list,
         description="INSUFFICIENT_CREDITS, NOT_MATCHABLE, NOT_FOUND, WRONG_STATE, "
-        "IDEMPOTENCY_KEY_REUSED, INVALID."
+        "IDEMPOTENCY_KEY_REUSED, INVALID.",
     )
 
 
 async def _run(info: Info, work: Callable[[], Awaitable[m.Introduction]]) -> IntroductionPayload:
-    try:
-        row = await work()
-    except DomainError as error:
-        return IntroductionPayload(introduction=None, user_errors=user_errors(error))
+    row = await work()
     info.context.loaders.pop("company", None)  # the balance changed
     return IntroductionPayload(introduction=Introduction.from_model(row), user_errors=[])
 
 
 @strawberry.type
 class IntroductionMutations:
-    @strawberry.mutation(
+    @mutation(
         permission_classes=[IsCompany],
         description="Spends one credit and mails the candidate an accept/decline request "
         "(14 days to answer; a decline or expiry refunds the credit).",
@@ -89,7 +86,7 @@ class IntroductionMutations:
             ),
         )
 
-    @strawberry.mutation(
+    @mutation(
         permission_classes=[IsCompany],
         description="Records that an accepted introduction ended in a hire (repeating is a no-op).",
     )

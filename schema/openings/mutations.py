@@ -9,12 +9,11 @@ from strawberry import relay
 
 from schema import node
 from schema.context import Info
-from schema.errors import UserError, user_errors
+from schema.errors import UserError, mutation
 from schema.openings.types import Opening
 from schema.permissions import IsCompany
 from server import idempotency, openings
 from server import models as m
-from server.errors import DomainError
 
 
 @strawberry.input(description="A new opening.")
@@ -69,19 +68,15 @@ class ReopenOpeningInput:
 @strawberry.type
 class OpeningPayload:
     opening: Opening | None = strawberry.field(
-        description="The opening as stored; null when userErrors is not empty."
+        default=None, description="The opening as stored; null when userErrors is not empty."
     )
     user_errors: list[UserError] = strawberry.field(
-        description="Expected failures, with the input field and a code."
+        default_factory=list, description="Expected failures, with the input field and a code."
     )
 
 
-async def _run(work) -> OpeningPayload:
-    try:
-        opening = await work()
-    except DomainError as error:
-        return OpeningPayload(opening=None, user_errors=user_errors(error))
-    return OpeningPayload(opening=Opening.from_model(opening), user_errors=[])
+def _payload(opening: m.Opening) -> OpeningPayload:
+    return OpeningPayload(opening=Opening.from_model(opening))
 
 
 def _id(global_id: relay.GlobalID) -> int:
@@ -90,7 +85,7 @@ def _id(global_id: relay.GlobalID) -> int:
 
 @strawberry.type
 class OpeningMutations:
-    @strawberry.mutation(permission_classes=[IsCompany], description="Opens a new opening.")
+    @mutation(permission_classes=[IsCompany], description="Opens a new opening.")
     async def create_opening(
         self,
         info: Info,
@@ -98,8 +93,8 @@ class OpeningMutations:
             CreateOpeningInput, strawberry.argument(description="The opening to create.")
         ],
     ) -> OpeningPayload:
-        return await _run(
-            lambda: openings.create(
+        return _payload(
+            await openings.create(
                 info.context.caller,
                 input.title,
                 input.description,
@@ -110,7 +105,7 @@ class OpeningMutations:
             )
         )
 
-    @strawberry.mutation(permission_classes=[IsCompany], description="Edits an opening.")
+    @mutation(permission_classes=[IsCompany], description="Edits an opening.")
     async def update_opening(
         self,
         info: Info,
@@ -118,8 +113,8 @@ class OpeningMutations:
             UpdateOpeningInput, strawberry.argument(description="The opening and its changes.")
         ],
     ) -> OpeningPayload:
-        return await _run(
-            lambda: openings.update(
+        return _payload(
+            await openings.update(
                 info.context.caller,
                 _id(input.opening_id),
                 title=input.title,
@@ -130,7 +125,7 @@ class OpeningMutations:
             )
         )
 
-    @strawberry.mutation(permission_classes=[IsCompany], description="Closes an opening.")
+    @mutation(permission_classes=[IsCompany], description="Closes an opening.")
     async def close_opening(
         self,
         info: Info,
@@ -138,8 +133,8 @@ class OpeningMutations:
             CloseOpeningInput, strawberry.argument(description="The opening to close.")
         ],
     ) -> OpeningPayload:
-        return await _run(
-            lambda: openings.set_status(
+        return _payload(
+            await openings.set_status(
                 info.context.caller,
                 _id(input.opening_id),
                 m.OpeningStatus.CLOSED,
@@ -147,7 +142,7 @@ class OpeningMutations:
             )
         )
 
-    @strawberry.mutation(permission_classes=[IsCompany], description="Reopens a closed opening.")
+    @mutation(permission_classes=[IsCompany], description="Reopens a closed opening.")
     async def reopen_opening(
         self,
         info: Info,
@@ -155,8 +150,8 @@ class OpeningMutations:
             ReopenOpeningInput, strawberry.argument(description="The opening to reopen.")
         ],
     ) -> OpeningPayload:
-        return await _run(
-            lambda: openings.set_status(
+        return _payload(
+            await openings.set_status(
                 info.context.caller,
                 _id(input.opening_id),
                 m.OpeningStatus.OPEN,

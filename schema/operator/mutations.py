@@ -10,13 +10,12 @@ from strawberry import relay
 
 from schema import node
 from schema.context import Info
-from schema.errors import UserError, user_errors
+from schema.errors import UserError, mutation
 from schema.operator.queries import decode_candidate
 from schema.permissions import IsOperator
 from schema.tags.types import Tag, TagCategory
 from server import console, tag_upkeep
 from server import models as m
-from server.errors import DomainError
 from server.tags import MAX_TAG_LENGTH
 
 
@@ -42,10 +41,10 @@ class UpsertTagInput:
 @strawberry.type
 class TagPayload:
     tag: Tag | None = strawberry.field(
-        description="The tag as stored; null when userErrors is not empty."
+        default=None, description="The tag as stored; null when userErrors is not empty."
     )
     user_errors: list[UserError] = strawberry.field(
-        description="Expected failures, with the input field and a code."
+        default_factory=list, description="Expected failures, with the input field and a code."
     )
 
 
@@ -66,11 +65,17 @@ class RepointedCount:
 
 @strawberry.type
 class MergeTagsPayload:
-    tag: Tag | None = strawberry.field(description="The target, with the sources' synonyms.")
-    merged_ids: list[relay.GlobalID] = strawberry.field(description="The tags merged away.")
-    repointed: list[RepointedCount] = strawberry.field(description="Uses re-pointed, by table.")
+    tag: Tag | None = strawberry.field(
+        default=None, description="The target, with the sources' synonyms."
+    )
+    merged_ids: list[relay.GlobalID] = strawberry.field(
+        default_factory=list, description="The tags merged away."
+    )
+    repointed: list[RepointedCount] = strawberry.field(
+        default_factory=list, description="Uses re-pointed, by table."
+    )
     user_errors: list[UserError] = strawberry.field(
-        description="Expected failures, with the input field and a code."
+        default_factory=list, description="Expected failures, with the input field and a code."
     )
 
 
@@ -81,10 +86,12 @@ class EraseCandidateInput:
 
 @strawberry.type
 class EraseCandidatePayload:
-    candidate_id: strawberry.ID | None = strawberry.field(description="The erased profile.")
-    erased_at: datetime | None = strawberry.field(description="When it was erased.")
+    candidate_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The erased profile."
+    )
+    erased_at: datetime | None = strawberry.field(default=None, description="When it was erased.")
     user_errors: list[UserError] = strawberry.field(
-        description="Expected failures, with the input field and a code."
+        default_factory=list, description="Expected failures, with the input field and a code."
     )
 
 
@@ -94,7 +101,7 @@ def _tag_id(global_id: relay.GlobalID) -> int:
 
 @strawberry.type
 class OperatorMutations:
-    @strawberry.mutation(
+    @mutation(
         permission_classes=[IsOperator],
         description="Operator: creates or edits a tag of the taxonomy, audited.",
     )
@@ -114,14 +121,11 @@ class OperatorMutations:
             reviewed=input.reviewed,
         )
         tag_id = _tag_id(input.id) if input.id else None
-        try:
-            tag = await tag_upkeep.upsert(info.context.caller, changes, tag_id)
-        except DomainError as error:
-            return TagPayload(tag=None, user_errors=user_errors(error))
+        tag = await tag_upkeep.upsert(info.context.caller, changes, tag_id)
         info.context.loaders.pop("tag", None)
         return TagPayload(tag=Tag.from_model(tag), user_errors=[])
 
-    @strawberry.mutation(
+    @mutation(
         permission_classes=[IsOperator],
         description="Operator: merges tags into one, re-pointing every opening, applicant and "
         "candidate in one transaction, audited.",
@@ -134,12 +138,7 @@ class OperatorMutations:
         ],
     ) -> MergeTagsPayload:
         sources = [_tag_id(g) for g in input.source_ids]
-        try:
-            result = await tag_upkeep.merge(info.context.caller, sources, _tag_id(input.target_id))
-        except DomainError as error:
-            return MergeTagsPayload(
-                tag=None, merged_ids=[], repointed=[], user_errors=user_errors(error)
-            )
+        result = await tag_upkeep.merge(info.context.caller, sources, _tag_id(input.target_id))
         info.context.loaders.pop("tag", None)
         return MergeTagsPayload(
             tag=Tag.from_model(result.target),
@@ -148,7 +147,7 @@ class OperatorMutations:
             user_errors=[],
         )
 
-    @strawberry.mutation(
+    @mutation(
         permission_classes=[IsOperator],
         description="Operator: erases a candidate's profile on request (personal fields wiped, "
         "counts kept, receiving companies told), audited; erasing twice is a no-op.",
@@ -162,14 +161,9 @@ class OperatorMutations:
     ) -> EraseCandidatePayload:
         candidate_id = decode_candidate(str(input.candidate_id))
         assert candidate_id is not None
-        try:
-            candidate = await console.erase_candidate(
-                info.context.caller, candidate_id, info.context.redis
-            )
-        except DomainError as error:
-            return EraseCandidatePayload(
-                candidate_id=None, erased_at=None, user_errors=user_errors(error)
-            )
+        candidate = await console.erase_candidate(
+            info.context.caller, candidate_id, info.context.redis
+        )
         return EraseCandidatePayload(
             candidate_id=strawberry.ID(str(relay.GlobalID("CandidateCard", str(candidate.id)))),
             erased_at=candidate.erased_at,

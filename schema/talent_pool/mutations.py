@@ -9,10 +9,9 @@ import strawberry
 from schema.companies.mutations import CompanyPayload
 from schema.companies.types import Company
 from schema.context import Info
-from schema.errors import user_errors
+from schema.errors import mutation
 from schema.permissions import IsCompany
 from server import followups
-from server.errors import DomainError
 
 
 @strawberry.input(description="Changes to the follow-up policy; fields left out stay as they are.")
@@ -36,7 +35,7 @@ class UpdateFollowUpPolicyInput:
 
 @strawberry.type
 class TalentPoolMutations:
-    @strawberry.mutation(
+    @mutation(
         permission_classes=[IsCompany],
         description="Changes when and whether the company's talent pool is followed up.",
     )
@@ -47,14 +46,11 @@ class TalentPoolMutations:
             UpdateFollowUpPolicyInput, strawberry.argument(description="The changes to make.")
         ],
     ) -> CompanyPayload:
-        try:
-            company = await followups.update_policy(
-                info.context.caller,
-                delays_days=input.delays_days,
-                enabled=input.enabled,
-                send_without_match=input.send_without_match,
-                timezone=input.timezone,
-            )
-        except DomainError as error:
-            return CompanyPayload(company=None, user_errors=user_errors(error))
+        company = await followups.update_policy(
+            info.context.caller,
+            delays_days=input.delays_days,
+            enabled=input.enabled,
+            send_without_match=input.send_without_match,
+            timezone=input.timezone,
+        )
         return CompanyPayload(company=Company.from_model(company), user_errors=[])
