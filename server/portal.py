@@ -7,8 +7,6 @@ withdrawn (effective at once), answers to introduction requests, data export and
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +16,7 @@ from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
 from server import candidates, consent, mail, matching, queue, ratelimit, registration, tokens
+from server import introductions as introduction_requests
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
 from server.models import (
@@ -91,7 +90,6 @@ class PortalPage:
     sharing: bool
     follow_ups: list[FollowUpConsent]
     introductions: list[IntroductionItem]
-    can_respond: bool
 
 
 def _locale(locale: Locale | str) -> Locale:
@@ -168,17 +166,6 @@ async def _follow_up_companies(candidate_id: int) -> list[Company]:
     return await Company.filter(id__in=list(ids)).order_by("name", "id")
 
 
-def introductions_module() -> Any | None:
-    """``server.introductions`` when it exists and offers ``respond``; else None."""
-    try:
-        module = importlib.import_module("server.introductions")
-    except ModuleNotFoundError as error:
-        if error.name == "server.introductions":
-            return None
-        raise
-    return module if callable(getattr(module, "respond", None)) else None
-
-
 async def introductions(candidate_id: int) -> list[IntroductionItem]:
     rows = await Introduction.filter(candidate_id=candidate_id).order_by("-requested_at", "-id")
     companies = {c.id: c for c in await Company.filter(id__in=list({r.company_id for r in rows}))}
@@ -218,7 +205,6 @@ async def page(candidate: Candidate, locale: Locale | str = Locale.JA) -> Portal
         sharing=bool(sharing and sharing.granted),
         follow_ups=follow_ups,
         introductions=await introductions(candidate.id),
-        can_respond=introductions_module() is not None,
     )
 
 
@@ -283,18 +269,13 @@ async def respond_introduction(candidate_id: int, introduction_id: int, accept: 
     """Answers an introduction request through ``server.introductions.respond``.
 
     Raises:
-        DomainError: NOT_FOUND (not this person's request), WRONG_STATE (answering is not
-            available yet, or the request is no longer open).
+        DomainError: NOT_FOUND (not this person's request), WRONG_STATE (the request is no
+            longer open).
     """
-    module = introductions_module()
-    if module is None:
-        raise DomainError(ErrorCode.WRONG_STATE, "answering is not available yet")
     await candidates.live(candidate_id)
     if not await Introduction.exists(id=introduction_id, candidate_id=candidate_id):
         raise NotFound("introduction", ["introduction"])
-    answered = module.respond(candidate_id, introduction_id, accept)
-    if inspect.isawaitable(answered):
-        await answered
+    await introduction_requests.respond(candidate_id, introduction_id, accept)
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -267,18 +267,7 @@ async def test_introductions_are_listed(client, company_a, company_b):
     assert "B Corp があなたに会いたいと考えています。" in page.text
     assert "回答待ち" in page.text
     form_action = f'action="/me/{raw}/introductions/{intro.id}"'
-    if portal.introductions_module() is None:
-        assert form_action not in page.text  # read-only until the answering core exists
-        assert "まもなくこのページからできるようになります" in page.text
-        response = await post_form(
-            client,
-            f"/me/{raw}/introductions/{intro.id}",
-            {"answer": "accept"},
-            form_page=f"/me/{raw}",
-        )
-        assert response.status_code == 409
-    else:
-        assert form_action in page.text
+    assert form_action in page.text
 
 
 async def test_export_downloads_my_data_as_json(client, company_a):
