@@ -54,11 +54,11 @@ from strawberry.relay.utils import to_base64
 
 from bench.common import Timer, save, scratch_database
 from bench.network_gen import Network, generate
+from relay.app import create_app
+from relay.embedded import free_port
 from server import matching
-from server.app import create_app
 from server.config import get_settings
 from server.eligibility import MATCHABLE_SQL
-from server.embedded import free_port
 from server.queue import make_pool
 from workers.settings import worker_settings
 
@@ -274,7 +274,7 @@ def served(database_url: str, workers: int):
         "RELAY_SMTP_URL": "smtp://127.0.0.1:1",  # no mail is sent while reading matches
         "RELAY_PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
-    command = [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory"]
+    command = [sys.executable, "-m", "uvicorn", "relay.app:create_app", "--factory"]
     server = subprocess.Popen(
         [*command, "--workers", str(workers), "--port", str(port), "--log-level", "critical"],
         env=env,

@@ -26,9 +26,9 @@ import aiosmtplib
 from arq.worker import Worker
 
 from bench.common import Timer, save, scratch_database
+from relay.embedded import free_port
 from server import applications, companies, openings, rejections, tags
 from server.config import get_settings
-from server.embedded import free_port
 from server.models import Application, MailMessage, MailStatus
 from server.principal import Principal
 from server.queue import make_pool

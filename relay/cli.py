@@ -68,7 +68,7 @@ def serve(
     _require("DATABASE_URL", settings.database_url)
     _require("REDIS_URL", settings.redis_url)
     uvicorn.run(
-        "server.app:create_app",
+        "relay.app:create_app",
         factory=True,
         host=host,
         port=port,
@@ -120,7 +120,7 @@ def create_operator_key(
 @app.command()
 def demo() -> None:
     """Seeds a demo network (idempotent) and prints its keys and a first call."""
-    from server import demo as demo_data
+    from relay import demo as demo_data
 
     settings = _settings()
     keys_file = Path(settings.var_dir) / "demo-keys.json"
@@ -153,7 +153,7 @@ def import_csv(
     chunk: Annotated[int, typer.Option(help="Rows per transaction.")] = 1000,
 ) -> None:
     """Imports applications from a CSV file (upsert on externalId), with a progress bar."""
-    from server.importer import run_import
+    from relay.importer import run_import
 
     if not file.is_file():
         fail(f"{file}: no such file")
@@ -174,7 +174,7 @@ def up(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """All in one for development: embedded services, migrate, demo, server and worker."""
-    from server.embedded import EmbeddedPostgres, EmbeddedRedis, MailSink
+    from relay.embedded import EmbeddedPostgres, EmbeddedRedis, MailSink
 
     settings = get_settings()
     var = Path(settings.var_dir).resolve()
@@ -196,7 +196,7 @@ def up(
             env["RELAY_SMTP_URL"] = started[-1].start()
         env.setdefault("RELAY_PUBLIC_URL", f"http://{host}:{port}")
         env["RELAY_VAR_DIR"] = str(var)
-        relay = [sys.executable, "-m", "server.cli"]
+        relay = [sys.executable, "-m", "relay.cli"]
         for step in (["migrate"], ["demo"]):
             subprocess.run([*relay, *step], env=env, check=True)
         children = [

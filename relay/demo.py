@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from server import api_keys, companies, demo_network
+from relay import demo_network
+from server import api_keys, companies
 from server.models import Company, Locale
 from server.principal import Principal
 

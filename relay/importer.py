@@ -7,7 +7,8 @@ from pathlib import Path
 
 from rich.progress import Progress
 
-from server import applications, csv_import
+from relay import csv_import
+from server import applications
 from server.auth import AuthError, authenticate
 
 

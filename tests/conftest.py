@@ -39,7 +39,7 @@ def settings():
 @pytest_asyncio.fixture(scope="session")
 async def app(settings):
     """The application with its lifespan entered (Tortoise and the arq client ready)."""
-    from server.app import create_app
+    from relay.app import create_app
 
     await migrate(settings.database_url)
     application = create_app(settings)

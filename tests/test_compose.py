@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from server.cli import app as cli_app
+from relay.cli import app as cli_app
 from server.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 import uvicorn
 
-from server.embedded import free_port
+from relay.embedded import free_port
 from server.ratelimit import prefix
 
 CHROMIUM = os.environ.get("RELAY_TEST_CHROMIUM", "/usr/bin/chromium")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server import demo
+from relay import demo
 from server.models import Company
 from tests.e2e.conftest import ROOT
 

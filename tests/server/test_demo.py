@@ -3,7 +3,7 @@ calls it prints work."""
 
 from __future__ import annotations
 
-from server import demo, demo_network
+from relay import demo, demo_network
 from server.models import Applicant, Candidate, CreditEntry, Introduction, MailMessage, Referral
 from tests.fixtures.graphql import Caller
 

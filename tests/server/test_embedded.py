@@ -11,7 +11,8 @@ import asyncpg
 import pytest
 import redis
 
-from server.embedded import EmbeddedPostgres, EmbeddedRedis, MailSink, free_port, read_mailbox
+from relay.embedded import EmbeddedPostgres, EmbeddedRedis, MailSink, free_port
+from server.dev_mailbox import read_mailbox
 
 
 async def _fetchval(url: str, sql: str) -> object:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from relay.embedded import free_port
 from server.config import Settings
-from server.embedded import free_port
 from server.queue import make_pool
 
 

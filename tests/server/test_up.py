@@ -10,7 +10,7 @@ import time
 import httpx
 import psutil
 
-from server.embedded import free_port
+from relay.embedded import free_port
 
 
 def _wait_ready(url: str, process: subprocess.Popen, seconds: float) -> None:
@@ -31,7 +31,7 @@ def test_relay_up_serves_the_demo_and_a_sigterm_stops_everything(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELAY_")}
     env["RELAY_VAR_DIR"] = str(tmp_path / "var")
     up = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "up", "--port", str(port)],
+        [sys.executable, "-m", "relay.cli", "up", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

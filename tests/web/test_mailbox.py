@@ -9,8 +9,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from relay.embedded import MailSink
 from server.config import Settings
-from server.embedded import MailSink
 from web import mailbox
 
 
