@@ -30,6 +30,10 @@ reapplications            ``application`` with source REAPPLICATION, ``applied_a
 
 All counts of one report come from one SQL statement grouped by metric and week
 (``date_trunc('week', ...)`` in the company's time zone, weeks start on Monday).
+
+Every rate is a share of its own base: the base is a set of rows dated inside the period, the
+numerator the part of that set that reached the next step before the period ended, so a rate
+is never above 1 and a past period's rate never changes (:data:`RATES`).
 """
 
 from __future__ import annotations
@@ -196,7 +200,68 @@ ORDER BY a.opening_id, n DESC, r.id NULLS LAST
 """
 
 
+# name: (base, the part of the base that reached the next step by the period's end)
+RATES = {
+    "click_rate": ("mailed", "mailed_clicked"),
+    "registration_rate": ("clicked", "clicked_registered"),
+    "qualification_rate": ("registered", "registered_qualified"),
+    "introduction_rate": ("qualified", "qualified_introduced"),
+    "follow_up_rate": ("follow_ups_due", "follow_ups_delivered"),
+    "reapplication_rate": ("reapply_links", "reapply_links_used"),
+    "acceptance_rate": ("answered", "accepted"),
+}
+
+
+def _rates_sql(network: bool) -> str:
+    company = _COMPANY[network].format(alias="")
+
+    def inside(column: str) -> str:
+        return _PERIOD.format(column=column)
+
+    return f"""
+WITH r AS (
+  SELECT count(*) FILTER (WHERE {inside("mailed_at")}) AS mailed,
+    count(*) FILTER (WHERE {inside("mailed_at")} AND first_clicked_at < $3) AS mailed_clicked,
+    count(*) FILTER (WHERE {inside("first_clicked_at")}) AS clicked,
+    count(*) FILTER (WHERE {inside("first_clicked_at")} AND registered_at < $3)
+      AS clicked_registered,
+    count(*) FILTER (WHERE {inside("registered_at")}) AS registered,
+    count(*) FILTER (WHERE {inside("registered_at")} AND qualified_at < $3)
+      AS registered_qualified,
+    count(*) FILTER (WHERE {inside("qualified_at")}) AS qualified,
+    count(*) FILTER (WHERE {inside("qualified_at")} AND EXISTS (
+      SELECT 1 FROM introduction i
+      WHERE i.candidate_id = referral.candidate_id AND i.requested_at < $3))
+      AS qualified_introduced
+  FROM referral
+  WHERE {company} AND ({inside("mailed_at")} OR {inside("first_clicked_at")}
+    OR {inside("registered_at")} OR {inside("qualified_at")})
+), f AS (
+  SELECT count(*) AS follow_ups_due,
+    count(*) FILTER (WHERE status = 'SENT' AND sent_at < $3) AS follow_ups_delivered
+  FROM mail_message WHERE {company} AND kind = 'FOLLOW_UP' AND {inside("created_at")}
+), t AS (
+  SELECT count(*) AS reapply_links, count(*) FILTER (WHERE used_at < $3) AS reapply_links_used
+  FROM candidate_token WHERE {company} AND purpose = 'REAPPLY' AND {inside("created_at")}
+)
+SELECT * FROM r, f, t
+"""
+
+
+def _evaluations_sql(network: bool) -> str:
+    return f"""
+SELECT a.opening_id, a.evaluation, count(DISTINCT a.id) AS n
+FROM application_event e JOIN application a ON a.id = e.application_id
+WHERE (({REJECTED}) OR e.status IN ('OFFERED', 'HIRED'))
+  AND {_where(network, "e.at", "e.")} AND a.opening_id = ANY($4::bigint[])
+GROUP BY a.opening_id, a.evaluation
+ORDER BY a.opening_id, a.evaluation NULLS LAST
+"""
+
+
 WEEKLY_SQL = {n: _weekly_sql(n) for n in (False, True)}
+RATES_SQL = {n: _rates_sql(n) for n in (False, True)}
+EVALUATIONS_SQL = {n: _evaluations_sql(n) for n in (False, True)}
 SAVINGS_SQL = {n: _savings_sql(n) for n in (False, True)}
 OPENINGS_SQL = {n: _openings_sql(n) for n in (False, True)}
 REASONS_SQL = {n: _reasons_sql(n) for n in (False, True)}
@@ -220,6 +285,8 @@ class OpeningFunnel:
     rejections: int
     passed: int
     reasons: list[ReasonCount] = field(default_factory=list)
+    # evaluation (None: unrated) -> applications decided (rejected or passed) in the period
+    evaluations: dict[int | None, int] = field(default_factory=dict)
 
     @property
     def pass_rate(self) -> float | None:
@@ -243,30 +310,16 @@ class Report:
     weeks: list[Week]
     openings: list[OpeningFunnel]
     savings_yen: int
+    rate_counts: dict[str, int]
+
+    def rate(self, name: str) -> float | None:
+        """The rate ``name`` of :data:`RATES`: its numerator ÷ its base, None when the base is 0."""
+        base, reached = RATES[name]
+        return ratio(self.rate_counts[reached], self.rate_counts[base])
 
     @property
-    def follow_up_rate(self) -> float | None:
-        return ratio(self.totals["follow_ups_sent"], self.totals["rejections"])
-
-    @property
-    def click_rate(self) -> float | None:
-        return ratio(self.totals["clicks"], self.totals["mails_sent"])
-
-    @property
-    def registration_rate(self) -> float | None:
-        return ratio(self.totals["registrations"], self.totals["clicks"])
-
-    @property
-    def reapplication_rate(self) -> float | None:
-        mails = self.totals["follow_ups_sent"] + self.totals["opening_alerts_sent"]
-        return ratio(self.totals["reapplications"], mails)
-
-    @property
-    def acceptance_rate(self) -> float | None:
-        answered = sum(
-            self.totals[f"introductions_{s}"] for s in ("accepted", "declined", "expired")
-        )
-        return ratio(self.totals["introductions_accepted"], answered)
+    def savings_per_hire_yen(self) -> float | None:
+        return ratio(self.savings_yen, self.totals["hires_from_introductions"])
 
 
 def ratio(numerator: int, denominator: int) -> float | None:
@@ -348,7 +401,19 @@ async def _openings(
                     r["reason_id"], r["code"] or "", r["name_ja"] or "", r["name_en"] or "", r["n"]
                 )
             )
+        evaluations = await conn.execute_query_dict(
+            EVALUATIONS_SQL[company_id is None], [company_id, start, end, list(funnels)]
+        )
+        for r in evaluations:
+            funnels[r["opening_id"]].evaluations[r["evaluation"]] = r["n"]
     return list(funnels.values())
+
+
+async def _rate_counts(
+    conn: BaseDBAsyncClient, company_id: int | None, start: datetime, end: datetime
+) -> dict[str, int]:
+    rows = await conn.execute_query_dict(RATES_SQL[company_id is None], [company_id, start, end])
+    return {name: int(n) for name, n in rows[0].items()}
 
 
 async def build(
@@ -366,6 +431,7 @@ async def build(
             SAVINGS_SQL[company_id is None], [company_id, start, end]
         )
         openings = await _openings(conn, company_id, start, end)
+        rate_counts = await _rate_counts(conn, company_id, start, end)
     weeks = [
         Week(monday, {m: by_week.get(monday, {}).get(m, 0) for m in METRICS})
         for monday in week_starts(start, end, tz)
@@ -380,6 +446,13 @@ async def build(
         weeks=weeks,
         openings=openings,
         savings_yen=int(savings[0]["yen"]),
+        rate_counts={
+            **rate_counts,
+            "accepted": totals["introductions_accepted"],
+            "answered": sum(
+                totals[f"introductions_{s}"] for s in ("accepted", "declined", "expired")
+            ),
+        },
     )
 
 

@@ -31,32 +31,8 @@ WEEKS = 12
 MAX_COMPANIES = 100
 MAX_KEY_LENGTH = 200
 
-FUNNEL = (
-    "rejections",
-    "mails_sent",
-    "mails_bounced",
-    "clicks",
-    "registrations",
-    "qualified_referrals",
-    "credits_earned",
-    "credits_spent",
-    "credits_refunded",
-    "introductions_requested",
-    "introductions_accepted",
-    "introductions_declined",
-    "introductions_expired",
-    "hires_from_introductions",
-    "follow_ups_sent",
-    "opening_alerts_sent",
-    "reapplications",
-)
-RATES = (
-    "click_rate",
-    "registration_rate",
-    "follow_up_rate",
-    "reapplication_rate",
-    "acceptance_rate",
-)
+FUNNEL = reports.METRICS
+RATES = tuple(reports.RATES)
 CHARTS = (
     ("funnel", ("mails_sent", "clicks", "registrations", "qualified_referrals")),
     ("credits", ("credits_earned", "credits_spent")),
@@ -199,7 +175,7 @@ async def dashboard(request: Request) -> Response:
         {
             "report": report,
             "funnel": FUNNEL,
-            "rates": [(name, getattr(report, name)) for name in RATES],
+            "rates": [(name, report.rate(name)) for name in RATES],
             "charts": _charts(report, pages.t(request)),
             "queue": await console.mail_queue(principal, now),
             "companies": companies,

@@ -58,19 +58,48 @@ class ReportWeek:
     counts: ReportCounts = strawberry.field(description="The week's counts.")  # type: ignore[valid-type]
 
 
-@strawberry.type(description="The share of one figure in another; null when the base is 0.")
-class ReportRates:
-    follow_up_rate: float | None = strawberry.field(
-        description="followUpsSent ÷ rejections (follow-up mails per rejection in the period)."
+RATE_DESCRIPTIONS = {
+    "click_rate": "Of the referral links mailed in the period, the share opened before the "
+    "period ended.",
+    "registration_rate": "Of the people who first opened their referral link in the period, "
+    "the share who registered before the period ended (registrations through the company's "
+    "/join link have no click and are not in this rate).",
+    "qualification_rate": "Of the referrals registered in the period, the share that qualified "
+    "(shared with the network, email new to it) before the period ended.",
+    "introduction_rate": "紹介発生率: of the referrals that qualified in the period, the share "
+    "whose person received an introduction request (from any company) before the period ended.",
+    "follow_up_rate": "Of the follow-up mails that fell due in the period, the share delivered "
+    "before it ended (the rest were held by the mail cap, withdrawn consent or failed).",
+    "reapplication_rate": "Of the re-application links mailed to the talent pool in the period "
+    "(one per opening offered in a follow-up or alert), the share used to re-apply before the "
+    "period ended.",
+    "acceptance_rate": "Of the introductions answered in the period (accepted, declined or "
+    "expired), the share accepted.",
+}
+
+
+def _rates_type() -> type:
+    namespace: dict = {"__annotations__": {}}
+    for name, description in RATE_DESCRIPTIONS.items():
+        namespace["__annotations__"][name] = float | None
+        namespace[name] = strawberry.field(description=description)
+    return strawberry.type(
+        type("ReportRates", (), namespace),
+        description="Rates of the period, each a share of its own base (between 0 and 1); "
+        "null when the base is empty. A past period's rates never change.",
     )
-    click_rate: float | None = strawberry.field(description="clicks ÷ mailsSent.")
-    registration_rate: float | None = strawberry.field(description="registrations ÷ clicks.")
-    reapplication_rate: float | None = strawberry.field(
-        description="reapplications ÷ (followUpsSent + openingAlertsSent)."
+
+
+ReportRates = _rates_type()
+
+
+@strawberry.type(description="How many decided applications of an opening had one evaluation.")
+class EvaluationCount:
+    evaluation: int | None = strawberry.field(
+        description="The evaluation (1 to 5); null for applications never evaluated."
     )
-    acceptance_rate: float | None = strawberry.field(
-        description="introductionsAccepted ÷ (introductionsAccepted + introductionsDeclined + "
-        "introductionsExpired): the share of answered introductions that were accepted."
+    count: int = strawberry.field(
+        description="Applications of the opening rejected or passed in the period with it."
     )
 
 
@@ -98,6 +127,10 @@ class OpeningFunnel:
         description="Reasons of the period's rejections (the reason recorded on each "
         "application), most frequent first."
     )
+    evaluations: list[EvaluationCount] = strawberry.field(
+        description="Evaluations of the applications decided (rejected, offered or hired) in "
+        "the period, by evaluation, unevaluated last."
+    )
 
     @classmethod
     def from_funnel(cls, funnel: reports.OpeningFunnel) -> OpeningFunnel:
@@ -113,6 +146,9 @@ class OpeningFunnel:
                     code=r.code, name_ja=r.name_ja, name_en=r.name_en, count=r.count
                 )
                 for r in funnel.reasons
+            ],
+            evaluations=[
+                EvaluationCount(evaluation=e, count=n) for e, n in funnel.evaluations.items()
             ],
         )
 
@@ -130,7 +166,7 @@ class Report:
         description="Time zone of the weeks: the company's, Asia/Tokyo for the network."
     )
     totals: ReportCounts = strawberry.field(description="Counts of the whole period.")  # type: ignore[valid-type]
-    rates: ReportRates = strawberry.field(description="Rates of the whole period.")
+    rates: ReportRates = strawberry.field(description="Rates of the whole period.")  # type: ignore[valid-type]
     weekly: list[ReportWeek] = strawberry.field(
         description="One entry per week the period touches, oldest first, zeros included."
     )
@@ -142,6 +178,10 @@ class Report:
         description="hiresFromIntroductions × the hiring company's current agencyFeeYen "
         "setting, in whole yen (a Float so that sums above 2^31 fit)."
     )
+    estimated_savings_per_hire_yen: float | None = strawberry.field(
+        description="estimatedSavingsYen ÷ hiresFromIntroductions: the agency cost saved per "
+        "hire through the network; null without hires."
+    )
 
     @classmethod
     def from_report(cls, report: reports.Report) -> Report:
@@ -150,17 +190,12 @@ class Report:
             period_to=report.period_to,
             time_zone=report.timezone,
             totals=ReportCounts(**report.totals),
-            rates=ReportRates(
-                follow_up_rate=report.follow_up_rate,
-                click_rate=report.click_rate,
-                registration_rate=report.registration_rate,
-                reapplication_rate=report.reapplication_rate,
-                acceptance_rate=report.acceptance_rate,
-            ),
+            rates=ReportRates(**{name: report.rate(name) for name in RATE_DESCRIPTIONS}),
             weekly=[
                 ReportWeek(week_start=w.start, counts=ReportCounts(**w.counts))
                 for w in report.weeks
             ],
             openings=[OpeningFunnel.from_funnel(f) for f in report.openings],
             estimated_savings_yen=float(report.savings_yen),
+            estimated_savings_per_hire_yen=report.savings_per_hire_yen,
         )

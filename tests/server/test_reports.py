@@ -22,6 +22,7 @@ from server.models import (
     ApplicationSource,
     ApplicationStatus,
     Candidate,
+    CandidateToken,
     Company,
     CreditEntry,
     CreditKind,
@@ -32,7 +33,9 @@ from server.models import (
     MailStatus,
     Opening,
     Referral,
+    ReferralSource,
     RejectionReason,
+    TokenPurpose,
 )
 from tests.fixtures.graphql import OPERATOR, Caller
 
@@ -55,12 +58,13 @@ query($from: DateTime!, $to: DateTime!) {
 """
 FIELDS = """
 fragment R on Report {
-  from to timeZone estimatedSavingsYen
+  from to timeZone estimatedSavingsYen estimatedSavingsPerHireYen
   totals { ...C }
-  rates { followUpRate clickRate registrationRate reapplicationRate acceptanceRate }
+  rates { followUpRate clickRate registrationRate qualificationRate introductionRate
+          reapplicationRate acceptanceRate }
   weekly { weekStart counts { ...C } }
   openings { openingId title applications rejections passed passRate
-             rejectionReasons { code nameJa nameEn count } }
+             rejectionReasons { code nameJa nameEn count } evaluations { evaluation count } }
 }
 fragment C on ReportCounts {
   rejections mailsSent mailsBounced clicks registrations qualifiedReferrals
@@ -111,6 +115,12 @@ class History:
     fees: dict[int, int] = field(default_factory=dict)
     titles: dict[int, str] = field(default_factory=dict)
     reasons: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # one per referral: company, mailed, clicked, registered, qualified, introduction requested
+    referrals: list[tuple] = field(default_factory=list)
+    follow_ups: list[tuple] = field(default_factory=list)  # company, created, sent
+    reapply_links: list[tuple] = field(default_factory=list)  # company, created, used
+    evaluations: dict[int, int | None] = field(default_factory=dict)  # application -> evaluation
+    decisions: list[tuple[int, int, int, datetime]] = field(default_factory=list)  # co, op, app
 
 
 class Seeder:
@@ -160,9 +170,16 @@ class Seeder:
         applicant = await Applicant.create(
             company=company, name=f"a{uid}", email=f"a{uid}@x.jp", email_normalized=f"a{uid}@x.jp"
         )
+        evaluation = self.rng.choice([None, 1, 2, 3, 4, 5])
         app = await Application.create(
-            company=company, applicant=applicant, opening=opening, applied_at=at, source=source
+            company=company,
+            applicant=applicant,
+            opening=opening,
+            applied_at=at,
+            source=source,
+            evaluation=evaluation,
         )
+        self.h.evaluations[app.id] = evaluation
         await ApplicationEvent.create(
             company=company, application=app, status=ApplicationStatus.APPLIED, at=at
         )
@@ -189,6 +206,7 @@ class Seeder:
             )
             return
         self.h.facts.append(Fact("rejections", company.id, rejected, 1, opening.id, reason.code))
+        self.h.decisions.append((company.id, opening.id, app.id, rejected))
         await self.referral_and_mail(company, rejected)
 
     async def referral_and_mail(self, company, rejected: datetime) -> None:
@@ -203,7 +221,18 @@ class Seeder:
         )
         qualified = registered if registered and fate < 0.4 else None
         bounced = fate > 0.85
+        candidate = None
+        introduced = None
+        if registered:
+            candidate = await Candidate.create(email_normalized=f"rc{uid}@x.jp")
+            if qualified and self.rng.random() < 0.6:
+                introduced = qualified + timedelta(days=self.rng.randrange(1, 20))
+                await self.introduce(company, candidate, introduced)
+        self.h.referrals.append(
+            (company.id, None if bounced else sent, clicked, registered, qualified, introduced)
+        )
         referral = await Referral.create(
+            candidate=candidate,
             company=company,
             email_normalized=f"r{uid}@x.jp",
             token_hash=secrets.token_hex(32),
@@ -235,10 +264,33 @@ class Seeder:
             if at is not None:
                 self.h.facts.append(Fact(metric, company.id, at))
 
+    async def introduce(self, company, candidate, requested: datetime) -> None:
+        opening = await Opening.filter(company_id=company.id).first()
+        intro = await Introduction.create(
+            company=company, opening=opening, candidate=candidate, expires_at=requested
+        )
+        await Introduction.filter(id=intro.id).update(requested_at=requested)
+        self.h.facts.append(Fact("introductions_requested", company.id, requested))
+
+    async def reapply_link(self, company) -> None:
+        created = self.at()
+        used = (
+            created + timedelta(days=self.rng.randrange(1, 9)) if self.rng.random() < 0.4 else None
+        )
+        token = await CandidateToken.create(
+            purpose=TokenPurpose.REAPPLY,
+            token_hash=secrets.token_hex(32),
+            company=company,
+            expires_at=created + timedelta(days=30),
+            used_at=used,
+        )
+        await CandidateToken.filter(id=token.id).update(created_at=created)
+        self.h.reapply_links.append((company.id, created, used))
+
     async def pool_mail(self, company, kind: MailKind, status: MailStatus) -> None:
         uid = self._uid()
         at = self.at()
-        await MailMessage.create(
+        mail = await MailMessage.create(
             kind=kind,
             company=company,
             recipient=f"p{uid}@x.jp",
@@ -249,6 +301,9 @@ class Seeder:
             status=status,
             sent_at=at if status == MailStatus.SENT else None,
         )
+        await MailMessage.filter(id=mail.id).update(created_at=at)
+        if kind == MailKind.FOLLOW_UP:
+            self.h.follow_ups.append((company.id, at, at if status == MailStatus.SENT else None))
         if status == MailStatus.SENT:
             metric = "follow_ups_sent" if kind == MailKind.FOLLOW_UP else "opening_alerts_sent"
             self.h.facts.append(Fact(metric, company.id, at))
@@ -301,6 +356,7 @@ class Seeder:
         for status in (ApplicationStatus.OFFERED, ApplicationStatus.HIRED):
             await ApplicationEvent.create(company=company, application=app, status=status, at=at)
             self.h.passes.append((company.id, opening.id, app.id, at))
+            self.h.decisions.append((company.id, opening.id, app.id, at))
             at += timedelta(days=2)
 
 
@@ -326,6 +382,8 @@ async def seed_history(seed: int = 7) -> tuple[History, list[Company]]:
             for _ in range(12):
                 await s.pool_mail(company, kind, MailStatus.SENT)
             await s.pool_mail(company, kind, MailStatus.PENDING)
+        for _ in range(12):
+            await s.reapply_link(company)
         for _ in range(6):
             await s.credit(company, CreditKind.SETTLEMENT, 1)
         await s.credit(company, CreditKind.ADJUSTMENT, 3)
@@ -384,13 +442,24 @@ def expected(history: History, company_id: int | None) -> dict:
         return a / b if b else None
 
     answered = sum(totals[f"introductions_{s}"] for s in ("accepted", "declined", "expired"))
+
+    def share(rows: list[tuple], base: int, reached: int) -> float | None:
+        """Of the rows whose step ``base`` fell in the period, the share that reached step
+        ``reached`` before the period ended."""
+        cohort = [r for r in rows if r[base] and inside(r[base])]
+        return rate(sum(1 for r in cohort if r[reached] and r[reached] < TO), len(cohort))
+
+    def ours(rows: list[tuple]) -> list[tuple]:
+        return [r for r in rows if company_id is None or r[0] == company_id]
+
+    referrals = ours(history.referrals)
     rates = {
-        "followUpRate": rate(totals["follow_ups_sent"], totals["rejections"]),
-        "clickRate": rate(totals["clicks"], totals["mails_sent"]),
-        "registrationRate": rate(totals["registrations"], totals["clicks"]),
-        "reapplicationRate": rate(
-            totals["reapplications"], totals["follow_ups_sent"] + totals["opening_alerts_sent"]
-        ),
+        "clickRate": share(referrals, 1, 2),
+        "registrationRate": share(referrals, 2, 3),
+        "qualificationRate": share(referrals, 3, 4),
+        "introductionRate": share(referrals, 4, 5),
+        "followUpRate": share(ours(history.follow_ups), 1, 2),
+        "reapplicationRate": share(ours(history.reapply_links), 1, 2),
         "acceptanceRate": rate(totals["introductions_accepted"], answered),
     }
     savings = sum(
@@ -405,6 +474,7 @@ def expected(history: History, company_id: int | None) -> dict:
             for w in weeks
         ],
         "savings": savings,
+        "savings_per_hire": rate(savings, totals["hires_from_introductions"]),
         "openings": expected_openings(history, company_id),
     }
 
@@ -425,6 +495,10 @@ def expected_openings(history: History, company_id: int | None) -> dict[str, dic
     ]
     rejections = Counter(f.opening_id for f in rejected)
     reasons: dict[int, Counter] = defaultdict(Counter)
+    evaluations: dict[int, Counter] = defaultdict(Counter)
+    decided = {(op, app) for co, op, app, at in history.decisions if ours(co) and inside(at)}
+    for op, app in decided:
+        evaluations[op][history.evaluations[app]] += 1
     for f in rejected:
         reasons[f.opening_id][f.reason_code] += 1
     out = {}
@@ -444,6 +518,7 @@ def expected_openings(history: History, company_id: int | None) -> dict[str, dic
                 }
                 for code, n in reasons[op].items()
             },
+            "evaluations": dict(evaluations[op]),
         }
     return out
 
@@ -455,6 +530,9 @@ def check(report: dict, want: dict) -> None:
     for name, value in want["rates"].items():
         assert report["rates"][name] == pytest.approx(value), name
     assert report["estimatedSavingsYen"] == want["savings"]
+    assert report["estimatedSavingsPerHireYen"] == pytest.approx(want["savings_per_hire"])
+    for name, value in report["rates"].items():
+        assert value is None or 0 <= value <= 1, name
     got = {
         o["openingId"]: {
             "title": o["title"],
@@ -466,6 +544,7 @@ def check(report: dict, want: dict) -> None:
                 r["code"]: {"nameJa": r["nameJa"], "nameEn": r["nameEn"], "count": r["count"]}
                 for r in o["rejectionReasons"]
             },
+            "evaluations": {e["evaluation"]: e["count"] for e in o["evaluations"]},
         }
         for o in report["openings"]
     }
@@ -508,6 +587,31 @@ async def test_company_and_network_reports_match_counts_made_independently(clien
         if f.metric == "hires_from_introductions" and inside(f.at)
     )
     assert len({f.company_id for f in history.facts if f.metric == "hires_from_introductions"}) == 2
+
+
+async def test_registrations_through_the_join_link_do_not_push_a_rate_above_one(client):
+    # given: one mailed link opened, and five people who came through the company's /join link
+    # (no mail, no click) registered in the period, the demo's 「登録率 1700%」 case
+    company = await Company.create(name="j", slug="j", join_code="j")
+    at = FROM + timedelta(days=3)
+    common = {"company": company, "expires_at": TO, "registered_at": at, "qualified_at": at}
+    await Referral.create(
+        **common, email_normalized="m@x.jp", token_hash="m", mailed_at=at, first_clicked_at=at
+    )
+    for i in range(5):
+        await Referral.create(
+            **common, email_normalized=f"j{i}@x.jp", token_hash=f"j{i}", source=ReferralSource.LINK
+        )
+
+    data = await (await keyed(client, company))(REPORT + FIELDS, variables())
+
+    # then: the registration rate is the share of those who clicked, every rate at most 1
+    report = data["report"]
+    assert report["totals"]["registrations"] == 6
+    assert report["rates"]["registrationRate"] == 1.0
+    assert report["rates"]["clickRate"] == 1.0
+    assert report["rates"]["qualificationRate"] == 1.0
+    assert report["rates"]["introductionRate"] == 0.0
 
 
 async def test_a_past_period_never_changes_after_later_activity(client):
