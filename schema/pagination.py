@@ -43,14 +43,17 @@ def check_first(first: int | None) -> int:
     return first
 
 
-def decode_cursor(after: str | None) -> int | None:
+def decode_cursor(
+    after: str | None, parse: Callable[[str], Any] = int, prefix: str = CURSOR_PREFIX
+) -> Any:
+    """The value of a cursor this list gave out (``parse`` reads it), None for no cursor."""
     if after is None:
         return None
     try:
-        prefix, value = from_base64(after)
-        if prefix != CURSOR_PREFIX:
-            raise ValueError(prefix)
-        return int(value)
+        found, value = from_base64(after)
+        if found != prefix:
+            raise ValueError(found)
+        return parse(value)
     except (ValueError, TypeError) as exc:
         raise PublicError("after is not a cursor from this list", "INVALID_CURSOR") from exc
 
@@ -59,16 +62,15 @@ def page(
     connection: type[Connection[Any]],
     items: Sequence[Any],
     first: int,
-    cursor_of: Callable[[Any], int],
+    cursor_of: Callable[[Any], Any],
     to_node: Callable[[Any], Any],
     count: Callable[[], Awaitable[int]],
     has_previous: bool,
+    prefix: str = CURSOR_PREFIX,
 ) -> Connection[Any]:
     """Builds a connection from ``first + 1`` fetched items."""
     visible = list(items[:first])
-    edges = [
-        relay.Edge(cursor=to_base64(CURSOR_PREFIX, cursor_of(i)), node=to_node(i)) for i in visible
-    ]
+    edges = [relay.Edge(cursor=to_base64(prefix, cursor_of(i)), node=to_node(i)) for i in visible]
     return connection(
         edges=edges,
         page_info=relay.PageInfo(

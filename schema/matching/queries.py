@@ -7,34 +7,26 @@ from typing import Annotated
 
 import strawberry
 from strawberry import relay
-from strawberry.relay.utils import from_base64, to_base64
 
 from schema import node
 from schema.context import Info
-from schema.errors import PublicError
 from schema.matching.types import Match, MatchConnection, load_page_tags
-from schema.pagination import After, First, check_first
+from schema.pagination import After, First, check_first, decode_cursor, page
 from schema.permissions import IsCompany
 from server import matching
 
 CURSOR_PREFIX = "match"
 
 
-def encode_cursor(match: matching.Match) -> str:
-    return to_base64(CURSOR_PREFIX, f"{match.score!r}:{match.candidate.id}")
+def cursor_value(match: matching.Match) -> str:
+    return f"{match.score!r}:{match.candidate.id}"
 
 
-def decode_cursor(after: str | None) -> tuple[float, int] | None:
-    if after is None:
-        return None
-    try:
-        prefix, value = from_base64(after)
-        score, candidate_id = value.split(":")
-        if prefix != CURSOR_PREFIX or not math.isfinite(float(score)):
-            raise ValueError(prefix)
-        return float(score), int(candidate_id)
-    except (ValueError, TypeError) as exc:
-        raise PublicError("after is not a cursor from this list", "INVALID_CURSOR") from exc
+def parse_cursor(value: str) -> tuple[float, int]:
+    score, candidate_id = value.split(":")
+    if not math.isfinite(float(score)):
+        raise ValueError(score)
+    return float(score), int(candidate_id)
 
 
 @strawberry.type
@@ -58,21 +50,18 @@ class MatchingQueries:
         after: After = None,
     ) -> MatchConnection:
         size = check_first(first)
-        cursor = decode_cursor(after)
+        cursor = decode_cursor(after, parse_cursor, CURSOR_PREFIX)
         pk = node.decode(str(opening_id), "Opening")[1]
         caller = info.context.caller
         rows = await matching.matches(caller, pk, size + 1, cursor)
         tags = await load_page_tags(info, rows[:size])
-        edges = [
-            relay.Edge(cursor=encode_cursor(r), node=Match.from_match(r, tags)) for r in rows[:size]
-        ]
-        return MatchConnection(
-            edges=edges,
-            page_info=relay.PageInfo(
-                has_next_page=len(rows) > size,
-                has_previous_page=cursor is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-            _count=lambda: matching.count(caller, pk),
+        return page(
+            MatchConnection,
+            rows,
+            size,
+            cursor_value,
+            lambda r: Match.from_match(r, tags),
+            lambda: matching.count(caller, pk),
+            cursor is not None,
+            CURSOR_PREFIX,
         )
