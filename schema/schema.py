@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -16,6 +16,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.tools import merge_types
+from strawberry.utils.logging import StrawberryLogger
 
 from schema import node
 from schema.api_keys.mutations import ApiKeyMutations
@@ -42,6 +43,7 @@ from schema.tags.queries import TagQueries
 from schema.talent_pool.mutations import TalentPoolMutations
 from schema.talent_pool.queries import TalentPoolQueries
 from server.config import get_settings
+from server.db import is_unavailable
 
 
 @strawberry.type
@@ -100,6 +102,20 @@ Mutation = merge_types(
 )
 
 
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list, execution_context: Any = None) -> None:
+        """Logs unexpected errors with their traceback; expected ones (validation, public
+        errors with a code) are the client's business. A database outage marks the context:
+        the transport answers 503 (relay/app.py)."""
+        for error in errors:
+            if is_unavailable(error.original_error):
+                context = getattr(execution_context, "context", None)
+                if context is not None:
+                    context.database_unavailable = True
+            elif should_mask_error(error):
+                StrawberryLogger.error(error, execution_context)
+
+
 def build_schema() -> strawberry.Schema:
     settings = get_settings()
     # The limits' rule classes are made once, so ValidationCache (keyed by document and rules)
@@ -109,7 +125,7 @@ def build_schema() -> strawberry.Schema:
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         execution_context_class=ExecutionContext,
