@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     max_tokens: int = 3000
     # Request bodies over this many bytes are refused with 413 before anything parses them.
     max_body_bytes: int = 8_000_000
-    # Any list in a GraphQL request (variables or literals) holds at most this many items;
+    # Any list in a GraphQL request's variables holds at most this many items;
     # checked before the input is coerced (TOO_MANY_ITEMS).
     max_list_items: int = 10_000
     # Per-key query-cost bucket (points): a full bucket, refilled at so many points a second.
