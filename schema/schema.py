@@ -45,6 +45,7 @@ from schema.talent_pool.mutations import TalentPoolMutations
 from schema.talent_pool.queries import TalentPoolQueries
 from server.config import get_settings
 from server.db import is_unavailable
+from server.errors import DomainError
 
 
 @strawberry.type
@@ -106,10 +107,18 @@ Mutation = merge_types(
 class Schema(strawberry.Schema):
     def process_errors(self, errors: list, execution_context: Any = None) -> None:
         """Logs unexpected errors with their traceback; expected ones (validation, public
-        errors with a code) are the client's business. A database outage marks the context:
+        errors with a code, DomainErrors) are the client's business. A database outage marks the context:
         the transport answers 503 (relay/app.py)."""
         for error in errors:
-            if is_unavailable(error.original_error):
+            original = error.original_error
+            if isinstance(original, DomainError) and "code" not in (error.extensions or {}):
+                # A query (mutations have userErrors) refused by the core: its code, unmasked.
+                first = original.errors[0]
+                error.extensions = (error.extensions or {}) | {
+                    "code": first.code.value,
+                    "field": first.field,
+                }
+            if is_unavailable(original):
                 context = getattr(execution_context, "context", None)
                 if context is not None:
                     context.database_unavailable = True
