@@ -107,8 +107,8 @@ Mutation = merge_types(
 class Schema(strawberry.Schema):
     def process_errors(self, errors: list, execution_context: Any = None) -> None:
         """Logs unexpected errors with their traceback; expected ones (validation, public
-        errors with a code, DomainErrors) are the client's business. A database outage marks the context:
-        the transport answers 503 (relay/app.py)."""
+        errors with a code, DomainErrors) are the client's business. A database outage marks
+        the context: the transport answers 503 (relay/app.py)."""
         for error in errors:
             original = error.original_error
             if isinstance(original, DomainError) and "code" not in (error.extensions or {}):
