@@ -119,6 +119,7 @@ def _check_nodes(tree: nodes.Node, in_loop: bool = False) -> None:
     for child in tree.iter_child_nodes():
         _check_nodes(child, in_loop or isinstance(tree, nodes.For))
 
+
 DEFAULTS: dict[str, dict[str, str]] = {
     "ja": {
         "subject": "【{{ company_name }}】選考結果のご連絡",
@@ -331,7 +332,8 @@ def render(source: dict[str, str], values: dict[str, str]) -> RenderedMail:
         text = _render(source["body"], values, MAX_BODY_OUTPUT)
     except (TemplateError, RecursionError) as exc:
         raise DomainError(
-            ErrorCode.TEMPLATE_INVALID, f"the rejection template does not render: {exc}",
+            ErrorCode.TEMPLATE_INVALID,
+            f"the rejection template does not render: {exc}",
             ["template"],
         ) from exc
     return RenderedMail(subject=subject, text=text, html=to_html(text))
