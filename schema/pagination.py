@@ -11,6 +11,7 @@ from strawberry.relay.utils import from_base64, to_base64
 from tortoise.queryset import QuerySet
 
 from schema.errors import PublicError
+from schema.node import MAX_PK
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -50,7 +51,10 @@ def decode_cursor(after: str | None) -> int | None:
         prefix, value = from_base64(after)
         if prefix != CURSOR_PREFIX:
             raise ValueError(prefix)
-        return int(value)
+        cursor = int(value)
+        if abs(cursor) > MAX_PK:  # a bigint key: larger would not bind
+            raise ValueError(cursor)
+        return cursor
     except (ValueError, TypeError) as exc:
         raise PublicError("after is not a cursor from this list", "INVALID_CURSOR") from exc
 

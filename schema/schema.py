@@ -32,7 +32,7 @@ from schema.errors import should_mask_error
 from schema.execution import ExecutionContext
 from schema.introductions.mutations import IntroductionMutations
 from schema.introductions.queries import IntroductionQueries
-from schema.limits import ListLimit
+from schema.limits import InputLimits
 from schema.matching.queries import MatchingQueries
 from schema.openings.mutations import OpeningMutations
 from schema.openings.queries import OpeningQueries
@@ -140,7 +140,7 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         execution_context_class=ExecutionContext,
         extensions=[
-            ListLimit,
+            InputLimits,
             lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             QueryCost,

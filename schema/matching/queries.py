@@ -9,6 +9,8 @@ import strawberry
 from strawberry import relay
 from strawberry.relay.utils import from_base64, to_base64
 
+from schema.node import MAX_PK
+
 from schema import node
 from schema.context import Info
 from schema.errors import PublicError
@@ -32,6 +34,8 @@ def decode_cursor(after: str | None) -> tuple[float, int] | None:
         score, candidate_id = value.split(":")
         if prefix != CURSOR_PREFIX or not math.isfinite(float(score)):
             raise ValueError(prefix)
+        if abs(int(candidate_id)) > MAX_PK:
+            raise ValueError(candidate_id)
         return float(score), int(candidate_id)
     except (ValueError, TypeError) as exc:
         raise PublicError("after is not a cursor from this list", "INVALID_CURSOR") from exc
