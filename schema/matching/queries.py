@@ -9,12 +9,11 @@ import strawberry
 from strawberry import relay
 from strawberry.relay.utils import from_base64, to_base64
 
-from schema.node import MAX_PK
-
 from schema import node
 from schema.context import Info
 from schema.errors import PublicError
 from schema.matching.types import Match, MatchConnection, load_page_tags
+from schema.node import MAX_PK
 from schema.pagination import After, First, check_first
 from schema.permissions import IsCompany
 from server import matching
