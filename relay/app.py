@@ -9,18 +9,21 @@ from collections.abc import AsyncIterator
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
 from tortoise.contrib.starlette import RegisterTortoise
 
+from relay.middleware import BodyLimit, DatabaseOutage
 from schema.context import Context
 from schema.schema import schema
 from server import health
 from server.auth import AuthError, authenticate
 from server.config import Settings, get_settings
-from server.db import tortoise_config
+from server.db import DatabaseUnavailable, tortoise_config
 from server.queue import make_pool
 
 log = logging.getLogger(__name__)
@@ -45,11 +48,18 @@ class GraphQLApp(GraphQL):
         return orjson.loads(data)  # its JSONDecodeError is json's: a 400, as before
 
     async def get_context(self, request: Request, response: Response) -> Context:
-        return Context(
+        context = Context(
             principal=request.scope["state"]["principal"],
             settings=self.settings,
             redis=request.app.state.redis,
         )
+        request.scope["state"]["graphql_context"] = context
+        return context
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> dict:
+        if request.scope["state"]["graphql_context"].database_unavailable:
+            raise DatabaseUnavailable  # a 503 with Retry-After (relay/middleware.py)
+        return await super().process_result(request, result)
 
 
 class GraphQLEndpoint:
@@ -117,7 +127,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/graphql", GraphQLEndpoint(settings), methods=["GET", "POST"]),
     ]
     routes += _web_routes(settings)
-    return Starlette(routes=routes, lifespan=lifespan, middleware=_web_middleware())
+    middleware = [
+        *_web_middleware(),
+        Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        Middleware(DatabaseOutage),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 def _web_routes(settings: Settings) -> list:

@@ -18,6 +18,9 @@ class Context:
     settings: Settings
     redis: ArqRedis
     loaders: dict[str, Any] = field(default_factory=dict)
+    # Set when a resolver failed because the database could not be reached: the transport
+    # answers 503 instead of a masked error (schema/schema.py).
+    database_unavailable: bool = False
 
     def loader(self, name: str, factory):
         """The request's DataLoader called ``name``, built on first use."""

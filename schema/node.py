@@ -12,6 +12,8 @@ from schema.errors import PublicError
 
 # type name -> async (info, pk) -> node or None; filled by each domain's types module.
 RESOLVERS: dict[str, Callable[[Info, int], Awaitable[Any]]] = {}
+# Primary keys are PostgreSQL bigints: anything larger is no ID (and would not bind).
+MAX_PK = 2**63 - 1
 
 
 def register(type_name: str):
@@ -31,6 +33,8 @@ def decode(global_id: str, expected: str | None = None) -> tuple[str, int]:
     try:
         gid = relay.GlobalID.from_id(global_id)
         pk = int(gid.node_id)
+        if abs(pk) > MAX_PK:
+            raise ValueError(pk)
     except (ValueError, TypeError) as exc:
         raise PublicError(f"{global_id!r} is not a valid ID", "INVALID_ID") from exc
     if gid.type_name not in RESOLVERS or (expected and gid.type_name != expected):

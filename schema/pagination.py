@@ -11,6 +11,7 @@ from strawberry.relay.utils import from_base64, to_base64
 from tortoise.queryset import QuerySet
 
 from schema.errors import PublicError
+from schema.node import MAX_PK
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -43,8 +44,16 @@ def check_first(first: int | None) -> int:
     return first
 
 
+def parse_key(value: str) -> int:
+    """A cursor's primary key (a bigint)."""
+    key = int(value)
+    if abs(key) > MAX_PK:  # a bigint key: larger would not bind
+        raise ValueError(key)
+    return key
+
+
 def decode_cursor(
-    after: str | None, parse: Callable[[str], Any] = int, prefix: str = CURSOR_PREFIX
+    after: str | None, parse: Callable[[str], Any] = parse_key, prefix: str = CURSOR_PREFIX
 ) -> Any:
     """The value of a cursor this list gave out (``parse`` reads it), None for no cursor."""
     if after is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -16,6 +16,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.tools import merge_types
+from strawberry.utils.logging import StrawberryLogger
 
 from schema import node
 from schema.api_keys.mutations import ApiKeyMutations
@@ -31,6 +32,7 @@ from schema.errors import should_mask_error
 from schema.execution import ExecutionContext
 from schema.introductions.mutations import IntroductionMutations
 from schema.introductions.queries import IntroductionQueries
+from schema.limits import InputLimits
 from schema.matching.queries import MatchingQueries
 from schema.openings.mutations import OpeningMutations
 from schema.openings.queries import OpeningQueries
@@ -42,6 +44,8 @@ from schema.tags.queries import TagQueries
 from schema.talent_pool.mutations import TalentPoolMutations
 from schema.talent_pool.queries import TalentPoolQueries
 from server.config import get_settings
+from server.db import is_unavailable
+from server.errors import DomainError
 
 
 @strawberry.type
@@ -100,6 +104,28 @@ Mutation = merge_types(
 )
 
 
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list, execution_context: Any = None) -> None:
+        """Logs unexpected errors with their traceback; expected ones (validation, public
+        errors with a code, DomainErrors) are the client's business. A database outage marks
+        the context: the transport answers 503 (relay/app.py)."""
+        for error in errors:
+            original = error.original_error
+            if isinstance(original, DomainError) and "code" not in (error.extensions or {}):
+                # A query (mutations have userErrors) refused by the core: its code, unmasked.
+                first = original.errors[0]
+                error.extensions = (error.extensions or {}) | {
+                    "code": first.code.value,
+                    "field": first.field,
+                }
+            if is_unavailable(original):
+                context = getattr(execution_context, "context", None)
+                if context is not None:
+                    context.database_unavailable = True
+            elif should_mask_error(error):
+                StrawberryLogger.error(error, execution_context)
+
+
 def build_schema() -> strawberry.Schema:
     settings = get_settings()
     # The limits' rule classes are made once, so ValidationCache (keyed by document and rules)
@@ -109,11 +135,12 @@ def build_schema() -> strawberry.Schema:
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         execution_context_class=ExecutionContext,
         extensions=[
+            InputLimits,
             lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             QueryCost,

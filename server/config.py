@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     max_query_depth: int = 10
     max_aliases: int = 20
     max_tokens: int = 3000
+    # Request bodies over this many bytes are refused with 413 before anything parses them.
+    max_body_bytes: int = 8_000_000
+    # Any list in a GraphQL request's variables holds at most this many items;
+    # checked before the input is coerced (TOO_MANY_ITEMS).
+    max_list_items: int = 10_000
     # Per-key query-cost bucket (points): a full bucket, refilled at so many points a second.
     cost_bucket_size: int = 2000
     cost_refill_per_second: int = 100

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import BaseORMException
 from tortoise.migrations.api import migrate as tortoise_migrate
 
 from server.config import get_settings
@@ -59,6 +60,38 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+# Seconds a client is asked to wait (Retry-After) when the database cannot be reached.
+RETRY_AFTER_SECONDS = 5
+
+# What "the database cannot be reached right now" looks like: refused or dropped connections
+# (OSError, asyncpg's class 08), a server shutting down or starting up (57P01-57P03).
+_UNREACHABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+)
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached right now; the request may be retried later."""
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` means the database is unreachable (through Tortoise's wrappers)."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, (DatabaseUnavailable, *_UNREACHABLE)):
+            return True
+        if isinstance(error, asyncpg.InterfaceError) and "connection is closed" in str(error):
+            return True
+        if not isinstance(error, BaseORMException):
+            return False  # only Tortoise's own wrappers are looked through
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
 
 
 def _cli_config() -> dict[str, Any]:

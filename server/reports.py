@@ -51,6 +51,9 @@ from server.principal import Principal
 
 DEFAULT_TIMEZONE = "Asia/Tokyo"
 MAX_PERIOD = timedelta(days=731)  # two years, a leap day included
+# Periods lie within these years: weeks and time zones stay inside the calendar (year 9999
+# overflowed), and nothing happened before the network existed.
+FIRST_YEAR, LAST_YEAR = 2000, 2999
 MAX_OPENINGS = 100
 
 METRICS = (
@@ -339,10 +342,15 @@ def check_period(period_from: datetime, period_to: datetime) -> tuple[datetime, 
     """The period in UTC (naive times are read as UTC).
 
     Raises:
-        DomainError: INVALID when ``from`` is not before ``to`` or the period is longer than
-            two years.
+        DomainError: INVALID when ``from`` is not before ``to``, the period is longer than
+            two years or lies outside the years FIRST_YEAR-LAST_YEAR.
     """
     start, end = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (period_from, period_to))
+    for name, moment in (("from", period_from), ("to", period_to)):
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise DomainError(
+                ErrorCode.INVALID, f"{name} must lie in the years {FIRST_YEAR}-{LAST_YEAR}", [name]
+            )
     if start >= end:
         raise DomainError(ErrorCode.INVALID, "from must be before to", ["to"])
     if end - start > MAX_PERIOD:

@@ -11,7 +11,7 @@ from strawberry import relay
 from schema import node
 from schema.context import Info
 from schema.matching.types import Match, MatchConnection, load_page_tags
-from schema.pagination import After, First, check_first, decode_cursor, page
+from schema.pagination import After, First, check_first, decode_cursor, page, parse_key
 from schema.permissions import IsCompany
 from server import matching
 
@@ -26,7 +26,7 @@ def parse_cursor(value: str) -> tuple[float, int]:
     score, candidate_id = value.split(":")
     if not math.isfinite(float(score)):
         raise ValueError(score)
-    return float(score), int(candidate_id)
+    return float(score), parse_key(candidate_id)
 
 
 @strawberry.type

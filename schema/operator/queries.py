@@ -42,7 +42,7 @@ def decode_candidate(global_id: str | None) -> int | None:
         return None
     try:
         gid = relay.GlobalID.from_id(global_id)
-        if gid.type_name != "CandidateCard":
+        if gid.type_name != "CandidateCard" or abs(int(gid.node_id)) > node.MAX_PK:
             raise ValueError(gid.type_name)
         return int(gid.node_id)
     except (ValueError, TypeError) as exc:
