@@ -39,9 +39,9 @@ class EventType(StrEnum):
 _INSERT = (
     "INSERT INTO webhook_delivery (endpoint_id, company_id, message_id, event_type, payload, "
     "status, attempts, next_attempt_at, retry_until, last_error, created_at) "
-    "SELECT e.id, e.company_id, $2, $3, $4, $5, 0, $6, $7, '', $6 FROM webhook_endpoint e "
+    "SELECT e.id, e.company_id, $2, $3::text, $4, $5, 0, $6, $7, '', $6 FROM webhook_endpoint e "
     "WHERE e.company_id = $1 AND e.enabled "
-    "AND (cardinality(e.events) = 0 OR $3 = ANY(e.events)) "
+    "AND (cardinality(e.events) = 0 OR $3::text = ANY(e.events)) "
     "ON CONFLICT (endpoint_id, message_id) DO NOTHING RETURNING id"
 )
 
