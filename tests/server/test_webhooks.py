@@ -86,9 +86,7 @@ async def test_an_occurrence_is_delivered_once_and_only_to_endpoints_that_want_i
     assert len(receiver.received) == 1
 
 
-async def test_a_500_is_retried_after_a_backoff_with_the_same_webhook_id(
-    company, receiver, client
-):
+async def test_a_500_is_retried_after_a_backoff_with_the_same_webhook_id(company, receiver, client):
     await listen(company, receiver)
     receiver.answers = [500]
     await one_event(company)
