@@ -41,6 +41,8 @@ from schema.reports.queries import ReportQueries
 from schema.tags.queries import TagQueries
 from schema.talent_pool.mutations import TalentPoolMutations
 from schema.talent_pool.queries import TalentPoolQueries
+from schema.webhooks.mutations import WebhookMutations
+from schema.webhooks.queries import WebhookQueries
 from server.config import get_settings
 
 
@@ -83,6 +85,7 @@ Query = merge_types(
         IntroductionQueries,
         ReportQueries,
         TalentPoolQueries,
+        WebhookQueries,
     ),
 )
 Mutation = merge_types(
@@ -96,6 +99,7 @@ Mutation = merge_types(
         IntroductionMutations,
         OperatorMutations,
         TalentPoolMutations,
+        WebhookMutations,
     ),
 )
 

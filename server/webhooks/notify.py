@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from server.mail import queue_mail
 from server.models import Company, Locale, MailKind, WebhookEndpoint
+from server.principal import Principal
 from server.text import is_email
 
 _TEXTS = {
@@ -44,3 +45,28 @@ async def endpoint_disabled(endpoint: WebhookEndpoint, reason: str) -> None:
         company_id=company.id,
         dedupe_key=f"webhook-disabled:{endpoint.id}:{datetime.now(UTC):%Y%m%d%H%M%S%f}",
     )
+
+
+async def company(principal: Principal) -> Company:
+    return await Company.get(id=principal.require_company())
+
+
+async def update_settings(
+    principal: Principal,
+    *,
+    introductions: bool | None = None,
+    reapplications: bool | None = None,
+    digest: bool | None = None,
+) -> Company:
+    """Turns the company's notification mails on or off (None: unchanged)."""
+    row = await company(principal)
+    changes = {
+        "notify_introductions": introductions,
+        "notify_reapplications": reapplications,
+        "notify_digest": digest,
+    }
+    for name, value in changes.items():
+        if value is not None:
+            setattr(row, name, value)
+    await row.save(update_fields=list(changes))
+    return row
