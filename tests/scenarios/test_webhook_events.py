@@ -17,7 +17,6 @@ from server.models import (
 )
 from server.principal import Principal
 from server.webhooks import delivery, endpoints
-from tests.fixtures.smtp import fresh_mail_ids, smtp_server, smtp_settings  # noqa: F401
 from tests.scenarios import test_network_flow as network_flow
 from tests.server.test_mail import make_referral, queue
 from tests.web.candidate_helpers import reset_rate_limits  # noqa: F401  (autouse)
@@ -47,7 +46,7 @@ async def test_the_network_flow_sends_each_event_once(
     redis,
     smtp_server,
     smtp_settings,
-    fresh_mail_ids,  # noqa: F811
+    fresh_mail_ids,
     receiver,
 ):
     await listen(company_a, receiver, "a")
@@ -119,7 +118,7 @@ async def test_a_company_that_turned_reapplication_mails_off_gets_none(client, c
     assert not await MailMessage.exists(kind=MailKind.COMPANY_NOTICE)
 
 
-async def test_a_bounce_is_an_event(smtp_server, company_a, receiver):  # noqa: F811
+async def test_a_bounce_is_an_event(smtp_server, company_a, receiver):
     await listen(company_a, receiver, "a")
     smtp_server.reject("taro@example.jp")
     referral = await make_referral(company_a.company_id)
