@@ -93,7 +93,7 @@ async def test_the_network_flow_sends_each_event_once(
 
 async def test_a_reapplication_is_an_event_and_a_mail(client, company_a, receiver):
     await listen(company_a, receiver, "a")
-    company, opening, token = await _reapply_link(company_a.company_id)
+    company, _, token = await _reapply_link(company_a.company_id)
     company.contact_email = "hr@a.example.jp"
     await company.save()
 
