@@ -43,6 +43,8 @@ from schema.reports.queries import ReportQueries
 from schema.tags.queries import TagQueries
 from schema.talent_pool.mutations import TalentPoolMutations
 from schema.talent_pool.queries import TalentPoolQueries
+from schema.webhooks.mutations import WebhookMutations
+from schema.webhooks.queries import WebhookQueries
 from server.config import get_settings
 from server.db import is_unavailable
 from server.errors import DomainError
@@ -87,6 +89,7 @@ Query = merge_types(
         IntroductionQueries,
         ReportQueries,
         TalentPoolQueries,
+        WebhookQueries,
     ),
 )
 Mutation = merge_types(
@@ -100,6 +103,7 @@ Mutation = merge_types(
         IntroductionMutations,
         OperatorMutations,
         TalentPoolMutations,
+        WebhookMutations,
     ),
 )
 

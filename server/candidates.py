@@ -30,6 +30,7 @@ from server.models import (
     TagCategory,
 )
 from server.text import normalize
+from server.webhooks import emitters
 
 MAX_NAME = 100
 MAX_HEADLINE = 200
@@ -317,11 +318,12 @@ async def _queue_erasure_notices(candidate_id: int) -> list[int]:
     companies = await Company.filter(id__in=list(by_company)).order_by("id")
     ids = []
     for company in companies:
-        if not company.contact_email:
-            continue
         records = by_company[company.id]
         items = sorted({str(item) for r in records for item in (r.items or [])})
         introduction_ids = sorted({r.introduction_id for r in records if r.introduction_id})
+        await emitters.candidate_erased(candidate_id, company.id, introduction_ids)
+        if not company.contact_email:
+            continue
         locale = Locale(company.locale)
         subject, body = ERASURE_NOTICE[locale]
         values = {

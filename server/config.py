@@ -57,11 +57,25 @@ class Settings(BaseSettings):
     # between half and all of it (0: always read);
     # an operator's edit shows everywhere within it (server/tags.py).
     tag_cache_seconds: float = 10.0
+    # Outgoing webhooks (server/webhooks/): private, loopback and link-local receivers are
+    # refused in production; None means "allowed unless RELAY_ENV is production".
+    webhook_allow_private: bool | None = None
+    webhook_timeout_seconds: float = 10.0
+    # A delivery is retried with backoff for so many hours after its event, then FAILED.
+    webhook_retry_hours: float = 72.0
+    # An endpoint whose deliveries failed so many times in a row is disabled.
+    webhook_disable_after: int = 50
 
     @field_validator("public_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @property
+    def webhooks_may_reach_private(self) -> bool:
+        if self.webhook_allow_private is not None:
+            return self.webhook_allow_private
+        return self.env != Environment.PRODUCTION
 
     @property
     def is_development(self) -> bool:

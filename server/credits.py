@@ -24,6 +24,7 @@ from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import Company, CreditEntry, CreditKind, Referral, ReferralStatus
 from server.principal import Principal
 from server.text import normalize
+from server.webhooks import emitters
 
 REFERRALS_PER_CREDIT = 10
 MAX_MEMO_LENGTH = 500
@@ -165,6 +166,7 @@ async def settle(company_id: int) -> list[CreditEntry]:
             )
             if created:
                 written.append(entry)
+                await emitters.credit_settled(entry, chunk)
     return written
 
 

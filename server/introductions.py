@@ -40,6 +40,7 @@ from server.models import (
     TokenPurpose,
 )
 from server.principal import Principal
+from server.webhooks import emitters
 
 EXPIRY = timedelta(days=14)
 CONTACT_ITEMS = ["name", "email"]
@@ -335,13 +336,13 @@ async def respond(candidate_id: int, introduction_id: int, accept: bool) -> Intr
                 ["introduction"],
             )
         if accept:
-            await _accept(introduction, now)
+            await _accept(introduction, now, candidate)
         else:
             await _close(introduction, IntroductionStatus.DECLINED, now)
     return introduction
 
 
-async def _accept(introduction: Introduction, now: datetime) -> None:
+async def _accept(introduction: Introduction, now: datetime, candidate: Candidate) -> None:
     introduction.status = IntroductionStatus.ACCEPTED
     introduction.responded_at = now
     await introduction.save(update_fields=["status", "responded_at"])
@@ -361,6 +362,8 @@ async def _accept(introduction: Introduction, now: datetime) -> None:
         provision_record_id=record.id,
         items=CONTACT_ITEMS,
     )
+    contact = {"name": candidate.display_name, "email": candidate.email or ""}
+    await emitters.introduction(introduction, contact)
 
 
 async def _close(introduction: Introduction, status: IntroductionStatus, now: datetime) -> None:
@@ -380,6 +383,7 @@ async def _close(introduction: Introduction, status: IntroductionStatus, now: da
         introduction.responded_at = now
         fields.append("responded_at")
     await introduction.save(update_fields=fields)
+    await emitters.introduction(introduction)
 
 
 async def decline_open(candidate_id: int, now: datetime | None = None) -> list[int]:

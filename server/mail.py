@@ -59,6 +59,7 @@ from server.models import (
 from server.queue import enqueue
 from server.smtp import SmtpPermanentError, SmtpSender, SmtpTransientError, envelope_address
 from server.text import is_email, normalize_email
+from server.webhooks import emitters
 
 log = logging.getLogger(__name__)
 
@@ -335,7 +336,8 @@ _MARK_SENT = (
     "WITH sent AS (UPDATE mail_message SET status = 'SENT', sent_at = $2, message_id = $3, "
     "last_error = '' WHERE id = $1 AND status IN ('SENDING', 'PENDING') RETURNING referral_id) "
     "UPDATE referral SET status = 'MAILED', mailed_at = $2 "
-    "WHERE id = (SELECT referral_id FROM sent) AND status = 'PENDING'"
+    "WHERE id = (SELECT referral_id FROM sent) AND status = 'PENDING' "
+    "RETURNING id, company_id, application_id"
 )
 _HAND_BACK = (
     "UPDATE mail_message SET status = 'PENDING' WHERE id = ANY($1::bigint[]) AND status = 'SENDING'"
@@ -417,9 +419,14 @@ async def _requeue(redis: ArqRedis, messages: list[MailMessage], *, defer: int) 
 
 async def _mark_sent(message: MailMessage) -> None:
     # PENDING too: a sweeper that wrongly took us for dead must not send it again.
-    await connections.get("default").execute_query_dict(
-        _MARK_SENT, [message.id, datetime.now(UTC), message_id_header(message.id)]
-    )
+    values = [message.id, datetime.now(UTC), message_id_header(message.id)]
+    if message.referral_id is None:
+        await connections.get("default").execute_query_dict(_MARK_SENT, values)
+        return
+    async with in_transaction("default"):  # the referral.mailed event with the status
+        rows = await connections.get("default").execute_query_dict(_MARK_SENT, values)
+        for row in rows:
+            await emitters.referral_mailed(row["id"], row["company_id"], row["application_id"])
 
 
 async def _bounce(message: MailMessage, error: str) -> None:
@@ -435,6 +442,9 @@ async def _bounce(message: MailMessage, error: str) -> None:
                 id=message.referral_id,
                 status__in=[ReferralStatus.PENDING, ReferralStatus.MAILED],
             ).update(status=ReferralStatus.BOUNCED, closed_at=datetime.now(UTC))
+        await emitters.mail_bounced(
+            message.id, message.company_id, message.kind, message.recipient, message.referral_id
+        )
 
 
 async def _defer(message: MailMessage, error: str) -> SendOutcome:

@@ -105,6 +105,9 @@ class MailKind(StrEnum):
     OPENING_ALERT = "OPENING_ALERT"
     CONSENT_RECONFIRM = "CONSENT_RECONFIRM"
     ERASURE_NOTICE = "ERASURE_NOTICE"
+    WEBHOOK_DISABLED = "WEBHOOK_DISABLED"
+    COMPANY_NOTICE = "COMPANY_NOTICE"
+    COMPANY_DIGEST = "COMPANY_DIGEST"
 
 
 class MailStatus(StrEnum):
@@ -156,6 +159,10 @@ class Company(Model):
     agency_fee_yen = fields.BigIntField(default=0)
     rejection_templates = fields.JSONField(default=dict)
     credit_balance = fields.IntField(default=0)
+    # Mails to contact_email when something happens (server/webhooks/notify.py).
+    notify_introductions = fields.BooleanField(default=True)
+    notify_reapplications = fields.BooleanField(default=True)
+    notify_digest = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -675,3 +682,90 @@ class OpeningMatchRun(Model):
 
     class Meta:
         table = "opening_match_run"
+
+
+class WebhookFormat(StrEnum):
+    STANDARD = "STANDARD"  # Standard Webhooks: signed JSON
+    SLACK = "SLACK"  # a Slack incoming-webhook URL: Block Kit messages
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "PENDING"
+    SENDING = "SENDING"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+
+
+class WebhookEndpoint(Model):
+    """A company's receiver of events (server/webhooks/); the secret signs every request."""
+
+    id = fields.BigIntField(primary_key=True)
+    company: fields.ForeignKeyRelation[Company] = fields.ForeignKeyField(
+        "models.Company", related_name="webhook_endpoints", on_delete=fields.CASCADE
+    )
+    url = fields.CharField(max_length=2000)
+    format = fields.CharEnumField(WebhookFormat, max_length=8, default=WebhookFormat.STANDARD)
+    events = ArrayField(element_type="text", default=list)
+    secret = fields.CharField(max_length=100)
+    enabled = fields.BooleanField(default=True)
+    disabled_reason = fields.CharField(max_length=500, default="")
+    failure_streak = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    company_id: int
+
+    class Meta:
+        table = "webhook_endpoint"
+        indexes = (("company_id", "enabled"),)
+
+
+class WebhookDelivery(Model):
+    """The webhook outbox: one event for one endpoint, written in the event's transaction."""
+
+    id = fields.BigIntField(primary_key=True)
+    endpoint: fields.ForeignKeyRelation[WebhookEndpoint] = fields.ForeignKeyField(
+        "models.WebhookEndpoint", related_name="deliveries", on_delete=fields.CASCADE
+    )
+    company: fields.ForeignKeyRelation[Company] = fields.ForeignKeyField(
+        "models.Company", related_name=False, on_delete=fields.CASCADE
+    )
+    message_id = fields.CharField(max_length=64)  # the webhook-id header, kept on every retry
+    event_type = fields.CharField(max_length=64)
+    payload = fields.TextField()  # the exact JSON body that is signed
+    status = fields.CharEnumField(DeliveryStatus, max_length=16, default=DeliveryStatus.PENDING)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    retry_until = fields.DatetimeField()  # no 2xx by then: FAILED (a redelivery restarts it)
+    claimed_at = fields.DatetimeField(null=True)
+    last_error = fields.TextField(default="")
+    created_at = fields.DatetimeField()
+    delivered_at = fields.DatetimeField(null=True)
+
+    endpoint_id: int
+    company_id: int
+
+    class Meta:
+        table = "webhook_delivery"
+        unique_together = (("endpoint_id", "message_id"),)
+        indexes = (("status", "next_attempt_at"), ("company_id", "id"))
+
+
+class WebhookAttempt(Model):
+    """One HTTP request of a delivery: what the receiver answered, and how fast."""
+
+    id = fields.BigIntField(primary_key=True)
+    delivery: fields.ForeignKeyRelation[WebhookDelivery] = fields.ForeignKeyField(
+        "models.WebhookDelivery", related_name="attempt_log", on_delete=fields.CASCADE
+    )
+    at = fields.DatetimeField()
+    status_code = fields.IntField(null=True)
+    latency_ms = fields.IntField(default=0)
+    error = fields.CharField(max_length=500, default="")
+    response_excerpt = fields.CharField(max_length=500, default="")
+
+    delivery_id: int
+
+    class Meta:
+        table = "webhook_attempt"
+        indexes = (("delivery_id", "id"),)

@@ -26,6 +26,7 @@ from server.models import (
     OpeningStatus,
     TokenPurpose,
 )
+from server.webhooks import emitters
 
 
 @dataclass
@@ -119,4 +120,5 @@ async def reapply(raw: str, now: datetime | None = None) -> Reapplication:
         if token.used_at is None:
             token.used_at = now
             await token.save(update_fields=["used_at"])
+        await emitters.reapplied(application, applicant, opening)
     return Reapplication(application, True, company, opening)

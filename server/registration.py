@@ -36,6 +36,7 @@ from server.models import (
     Referral,
     ReferralStatus,
 )
+from server.webhooks import emitters
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +226,7 @@ async def _register(
         referral.registered_at = now
         referral.candidate_id = candidate.id
         await referral.save(update_fields=["status", "registered_at", "candidate_id"])
+        await emitters.referral(referral, "REGISTERED")
         qualified = await qualify(candidate)
         await referral.refresh_from_db()
     return RegistrationResult(candidate, referral, company, False, qualified)
@@ -256,6 +258,7 @@ async def qualify(candidate: Candidate) -> int | None:
             first.status = ReferralStatus.QUALIFIED
             first.qualified_at = now
             await first.save(update_fields=["status", "qualified_at"])
+            await emitters.referral(first, "QUALIFIED")
             counted = True
             qualified_company_id = first.company_id
     if counted:

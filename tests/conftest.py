@@ -28,7 +28,7 @@ from server import tags  # noqa: E402
 from server.config import get_settings  # noqa: E402
 from server.db import drop_database, migrate  # noqa: E402
 
-pytest_plugins = ["tests.fixtures.graphql", "tests.fixtures.smtp"]
+pytest_plugins = ["tests.fixtures.graphql", "tests.fixtures.smtp", "tests.fixtures.receiver"]
 
 
 @pytest.fixture(scope="session")

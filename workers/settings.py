@@ -17,6 +17,7 @@ from workers import followups as followup_jobs
 from workers import introductions as introduction_jobs
 from workers import mail as mail_jobs
 from workers import matching as matching_jobs
+from workers import webhooks as webhook_jobs
 
 JOB_TIMEOUT_SECONDS = 60
 # arq sleeps this long between polls of the queue (its default, 0.5 s, capped a worker at
@@ -33,10 +34,12 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["settings"] = settings
     ctx["worker_name"] = f"{socket.gethostname()}"
     await mail_jobs.startup(ctx)
+    await webhook_jobs.startup(ctx)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
     await mail_jobs.shutdown(ctx)
+    await webhook_jobs.shutdown(ctx)
     if ctx.get("owns_orm"):
         await Tortoise.close_connections()
 
@@ -57,6 +60,7 @@ FUNCTIONS = [
     matching_jobs.match_candidate,
     matching_jobs.sweep_matches,
     *followup_jobs.FUNCTIONS,
+    webhook_jobs.dispatch_webhooks,
 ]
 CRON_JOBS = [
     cron(heartbeat, second=0, unique=True, run_at_startup=True),
@@ -65,6 +69,7 @@ CRON_JOBS = [
     introduction_jobs.EXPIRE_CRON,
     matching_jobs.SWEEP_MATCHES_CRON,
     *followup_jobs.CRON_JOBS,
+    webhook_jobs.DISPATCH_CRON,
 ]
 
 

@@ -1,0 +1,1 @@
+"""GraphQL of webhooks: endpoints, their deliveries and attempts, notification switches."""
