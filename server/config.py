@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     # between half and all of it (0: always read);
     # an operator's edit shows everywhere within it (server/tags.py).
     tag_cache_seconds: float = 10.0
+    # Rejection mails a company may queue in any 24 hours (server/sending_guards.py): a
+    # company younger than new_company_days gets the first, older ones the second; the
+    # operator raises a company's own quota.
+    mail_quota_new_company: int = 50
+    mail_quota_default: int = 500
+    new_company_days: int = 30
 
     @field_validator("public_url")
     @classmethod

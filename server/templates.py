@@ -10,6 +10,7 @@ from functools import lru_cache
 from jinja2 import StrictUndefined, Template, TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
+from server.config import get_settings
 from server.errors import DomainError, ErrorCode, FieldError
 from server.models import Locale
 
@@ -99,6 +100,12 @@ SAMPLE = {
     "registration_url": "https://relay.example.jp/r/SAMPLE-TOKEN",
     "unsubscribe_url": "https://relay.example.jp/u/SAMPLE-TOKEN",
 }
+
+
+def sample_values() -> dict[str, str]:
+    """SAMPLE with the network's own links, as a real mail carries them."""
+    url = get_settings().public_url
+    return SAMPLE | {"registration_url": f"{url}/r/SAMPLE", "unsubscribe_url": f"{url}/u/SAMPLE"}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from schema.context import Context, Info
 from schema.credits.types import ReferralProgress
 from schema.pagination import Connection
 from schema.talent_pool.policy import FollowUpPolicy
-from server import companies, console, credits, referrals
+from server import companies, console, credits, referrals, sending_guards
 from server import models as m
 
 CompanyStatus = strawberry.enum(m.CompanyStatus, description="Lifecycle of a partner company.")
@@ -70,6 +70,25 @@ class Company(relay.Node):
     credit_balance: int = strawberry.field(description="Introduction credits available now.")
     created_at: datetime = strawberry.field(description="When the company was created.")
     join_code: strawberry.Private[str]
+    row: strawberry.Private[m.Company]
+
+    @strawberry.field(
+        description="Domains its rejection mails may link to besides the network's own, set "
+        "by the operator; any other link is refused with LINK_NOT_ALLOWED."
+    )
+    def allowed_link_domains(self) -> list[str]:
+        return list(self.row.allowed_link_domains)
+
+    @strawberry.field(
+        description="Rejection mails it may queue in any 24 hours (small for new companies, "
+        "raised by the operator); over it a rejection with a mail fails with QUOTA_EXCEEDED."
+    )
+    def daily_mail_quota(self) -> int:
+        return sending_guards.quota(self.row)
+
+    @strawberry.field(description="Rejection mails it queued in the last 24 hours.")
+    async def mails_last_24_hours(self) -> int:
+        return await sending_guards.used(self.id)
 
     @strawberry.field(
         description="The company's own referral link to paste into rejection mails "
@@ -111,6 +130,7 @@ class Company(relay.Node):
             credit_balance=company.credit_balance,
             created_at=company.created_at,
             join_code=company.join_code,
+            row=company,
         )
 
 
