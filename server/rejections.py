@@ -92,7 +92,7 @@ async def _queue_rejection_mail(
             await Referral.get_or_none(id=existing.referral_id) if existing.referral_id else None
         )
         return referral, existing
-    await sending_guards.reserve(company)
+    send_after = await sending_guards.place(company, send_after)
     invitation = decision.reason.offers_invitation
     referral, registration_url = None, ""
     if invitation:

@@ -4,17 +4,20 @@
   ``RELAY_PUBLIC_URL``) and the domains the operator allowed for that company. Checked when
   the template is saved and again on every rendered mail (names and opening titles are
   company-supplied text too).
-* Daily quota: a company may queue at most its quota of rejection mails in any 24 hours;
-  ``RELAY_MAIL_QUOTA_NEW_COMPANY`` while it is younger than ``RELAY_NEW_COMPANY_DAYS``, then
-  ``RELAY_MAIL_QUOTA_DEFAULT``, unless the operator set ``Company.daily_mail_quota``.
+* Daily quota: at most so many of a company's rejection mails go out on one (company-local)
+  day: ``RELAY_MAIL_QUOTA_NEW_COMPANY`` while it is younger than ``RELAY_NEW_COMPANY_DAYS``,
+  then ``RELAY_MAIL_QUOTA_DEFAULT``, unless the operator set ``Company.daily_mail_quota``.
+  A mail over it is held to 9:00 of the first day with room; when the next 30 days are full
+  the rejection with a mail is refused (QUOTA_EXCEEDED).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from tortoise import connections
 
@@ -24,7 +27,8 @@ from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import Company, MailKind, MailMessage, MailStatus
 from server.principal import Principal
 
-QUOTA_WINDOW = timedelta(hours=24)
+MAX_HOLD_DAYS = 30
+SEND_HOUR = timedelta(hours=9)  # a held mail goes out at 9:00 company time
 MAX_DOMAINS = 20
 # Scheme URLs (any scheme with //), www. hosts, and bare domain names followed by a path:
 # mail clients turn all three into links.
@@ -87,7 +91,7 @@ def check_links(texts: dict[str, str], company: Company) -> None:
 
 
 def quota(company: Company, now: datetime | None = None) -> int:
-    """Rejection mails the company may queue in any 24 hours."""
+    """Rejection mails the company may send in one (company-local) day."""
     if company.daily_mail_quota is not None:
         return company.daily_mail_quota
     settings = get_settings()
@@ -97,33 +101,62 @@ def quota(company: Company, now: datetime | None = None) -> int:
     return settings.mail_quota_default
 
 
-async def used(company_id: int, now: datetime | None = None) -> int:
-    """Rejection mails the company queued in the last 24 hours (cancelled ones cost nothing)."""
-    since = (now or datetime.now(UTC)) - QUOTA_WINDOW
+def _day(company: Company, at: datetime) -> tuple[datetime, datetime]:
+    local = at.astimezone(ZoneInfo(company.timezone))
+    start = datetime.combine(local.date(), time(), local.tzinfo)
+    return start, start + timedelta(days=1)
+
+
+async def _sending_on(company_id: int, start: datetime, end: datetime) -> int:
     return await MailMessage.filter(
-        company_id=company_id, kind=MailKind.REJECTION, created_at__gte=since, status__in=_SPENT
+        company_id=company_id,
+        kind=MailKind.REJECTION,
+        status__in=_SPENT,
+        send_after__gte=start,
+        send_after__lt=end,
     ).count()
 
 
-async def reserve(company: Company) -> None:
-    """Admits one more rejection mail of the company (inside the caller's transaction).
+async def used(company: Company, now: datetime | None = None) -> int:
+    """Rejection mails of the company sent or due today (its local day)."""
+    return await _sending_on(company.id, *_day(company, now or datetime.now(UTC)))
 
-    An advisory lock per company serialises the count with concurrent rejections.
+
+async def held(company: Company, now: datetime | None = None) -> int:
+    """Rejection mails of the company waiting for a later day (held by the quota or
+    scheduled so)."""
+    _, end = _day(company, now or datetime.now(UTC))
+    return await MailMessage.filter(
+        company_id=company.id,
+        kind=MailKind.REJECTION,
+        status=MailStatus.PENDING,
+        send_after__gte=end,
+    ).count()
+
+
+async def place(company: Company, desired: datetime) -> datetime:
+    """When the company's next rejection mail may go out: ``desired``, or held to the
+    morning of the first later day under its quota (inside the caller's transaction; an
+    advisory lock per company serialises concurrent rejections).
 
     Raises:
-        DomainError: QUOTA_EXCEEDED when the company's quota of the last 24 hours is used.
+        DomainError: QUOTA_EXCEEDED when every day up to ``MAX_HOLD_DAYS`` ahead is full.
     """
     await connections.get("default").execute_query(
         "SELECT pg_advisory_xact_lock($1, $2)", [_QUOTA_LOCK, company.id]
     )
     limit = quota(company)
-    if await used(company.id) >= limit:
-        raise DomainError(
-            ErrorCode.QUOTA_EXCEEDED,
-            f"your company may send {limit} rejection mails in 24 hours; reject without a mail "
-            f"or ask the network operator to raise the quota",
-            ["sendMail"],
-        )
+    start, end = _day(company, desired)
+    for offset in range(MAX_HOLD_DAYS + 1):
+        day = timedelta(days=offset)
+        if await _sending_on(company.id, start + day, end + day) < limit:
+            return desired if offset == 0 else start + day + SEND_HOUR
+    raise DomainError(
+        ErrorCode.QUOTA_EXCEEDED,
+        f"your company may send {limit} rejection mails a day and the next {MAX_HOLD_DAYS} "
+        f"days are full; reject without a mail or ask the network operator to raise the quota",
+        ["sendMail"],
+    )
 
 
 def _clean_domains(domains: list[str]) -> list[str]:

@@ -80,15 +80,20 @@ class Company(relay.Node):
         return list(self.row.allowed_link_domains)
 
     @strawberry.field(
-        description="Rejection mails it may queue in any 24 hours (small for new companies, "
-        "raised by the operator); over it a rejection with a mail fails with QUOTA_EXCEEDED."
+        description="Rejection mails it may send a day (small for new companies, raised by "
+        "the operator); a mail over it is held to the next day with room, and a rejection "
+        "fails with QUOTA_EXCEEDED when the next 30 days are full."
     )
     def daily_mail_quota(self) -> int:
         return sending_guards.quota(self.row)
 
-    @strawberry.field(description="Rejection mails it queued in the last 24 hours.")
-    async def mails_last_24_hours(self) -> int:
-        return await sending_guards.used(self.id)
+    @strawberry.field(description="Its rejection mails sent or due today (its local day).")
+    async def mails_today(self) -> int:
+        return await sending_guards.used(self.row)
+
+    @strawberry.field(description="Its rejection mails waiting for a later day.")
+    async def mails_held(self) -> int:
+        return await sending_guards.held(self.row)
 
     @strawberry.field(
         description="The company's own referral link to paste into rejection mails "
