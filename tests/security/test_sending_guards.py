@@ -88,9 +88,7 @@ async def test_a_link_in_company_supplied_text_stops_the_rejection_mail(company_
     assert await MailMessage.filter(kind=MailKind.REJECTION).count() == 0
 
 
-async def test_mails_over_the_daily_quota_are_held_and_the_operator_sees_it(
-    company_a, operator
-):
+async def test_mails_over_the_daily_quota_are_held_and_the_operator_sees_it(company_a, operator):
     company_id = await company_gid(company_a)
     await operator(GUARDS, {"input": {"companyId": company_id, "dailyMailQuota": 2}})
     opening_id = await open_role(company_a)
