@@ -17,7 +17,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from schema.context import Context
 from schema.schema import schema
-from server import health
+from server import health, referral_fraud
 from server.auth import AuthError, authenticate
 from server.config import Settings, get_settings
 from server.db import tortoise_config
@@ -65,9 +65,10 @@ class GraphQLEndpoint:
         wants_ide = request.method == "GET" and "text/html" in request.headers.get("accept", "")
         if not (wants_ide and self.settings.is_development):
             try:
-                scope["state"]["principal"] = await authenticate(
-                    request.headers.get("authorization")
-                )
+                principal = await authenticate(request.headers.get("authorization"))
+                scope["state"]["principal"] = principal
+                client = request.client.host if request.client else None
+                await referral_fraud.record_network(principal.company_id, client)
             except AuthError as error:
                 response = JSONResponse(
                     {"errors": [{"message": error.message, "extensions": {"code": error.code}}]},

@@ -37,6 +37,7 @@ from schema.openings.queries import OpeningQueries
 from schema.operator.mutations import OperatorMutations
 from schema.operator.queries import OperatorQuery
 from schema.permissions import IsAuthenticated, IsOperator
+from schema.referrals.mutations import ReferralReviewMutations
 from schema.reports.queries import ReportQueries
 from schema.tags.queries import TagQueries
 from schema.talent_pool.mutations import TalentPoolMutations
@@ -96,6 +97,7 @@ Mutation = merge_types(
         IntroductionMutations,
         OperatorMutations,
         TalentPoolMutations,
+        ReferralReviewMutations,
     ),
 )
 
