@@ -23,6 +23,8 @@ from server.models import (
 )
 from tests.fixtures.graphql import Caller
 from tests.server.test_credits import balance, qualify
+from tests.web.candidate_helpers import PROFILE as WEB_PROFILE
+from tests.web.candidate_helpers import post_form
 
 
 async def qualified(company_id: int, n: int) -> list[Referral]:
@@ -196,3 +198,19 @@ async def test_only_the_operator_reviews(company_a):
 
     assert response.json()["errors"]
     assert (await Company.get(id=company_a.company_id)).credit_balance == 0
+
+
+async def test_the_registration_page_and_the_api_record_the_client_network(company_a, from_address):
+    # given company A's key was used from 203.0.113.5 (through the real app)
+    await (await from_address("203.0.113.5", company_a.key))("{ viewer { id } }")
+    raw = await mailed(company_a.company_id, "self@example.jp")
+    browser = (await from_address("203.0.113.200", "")).http
+
+    # when the person registers through the registration page from the same /24
+    response = await post_form(browser, f"/register/{raw}", {**WEB_PROFILE, "share": "1"})
+
+    # then
+    assert response.status_code == 200
+    referral = await Referral.get(email_normalized="self@example.jp")
+    assert referral.fraud_flags == ["COMPANY_NETWORK"]
+    assert referral.review == ReferralReview.HELD
