@@ -20,7 +20,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from relay.middleware import BodyLimit, DatabaseOutage
 from schema.context import Context
 from schema.schema import schema
-from server import health
+from server import health, referral_fraud
 from server.auth import AuthError, authenticate
 from server.config import Settings, get_settings
 from server.db import DatabaseUnavailable, tortoise_config
@@ -75,9 +75,10 @@ class GraphQLEndpoint:
         wants_ide = request.method == "GET" and "text/html" in request.headers.get("accept", "")
         if not (wants_ide and self.settings.is_development):
             try:
-                scope["state"]["principal"] = await authenticate(
-                    request.headers.get("authorization")
-                )
+                principal = await authenticate(request.headers.get("authorization"))
+                scope["state"]["principal"] = principal
+                client = request.client.host if request.client else None
+                await referral_fraud.record_network(principal.company_id, client)
             except AuthError as error:
                 response = JSONResponse(
                     {"errors": [{"message": error.message, "extensions": {"code": error.code}}]},

@@ -12,6 +12,7 @@ import base64
 import json
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from server import applications, credits, matching, openings, registration, rejections
 from server.candidates import ProfileInput
@@ -124,7 +125,8 @@ async def seed() -> Network:
         for index, person in enumerate(people, start=1):
             await _reject_and_register(principal, slug, rejected_from.id, index, person)
         await openings.set_status(principal, rejected_from.id, OpeningStatus.CLOSED)
-        await credits.settle(company.id)
+        # The demo's referrals are its own seed: no fraud holding period to wait out.
+        await credits.settle(company.id, holding=timedelta(0))
     await matching.refresh_weights()
     counts = {}
     for slug in PEOPLE:

@@ -39,6 +39,7 @@ from schema.openings.queries import OpeningQueries
 from schema.operator.mutations import OperatorMutations
 from schema.operator.queries import OperatorQuery
 from schema.permissions import IsAuthenticated, IsOperator
+from schema.referrals.mutations import ReferralReviewMutations
 from schema.reports.queries import ReportQueries
 from schema.tags.queries import TagQueries
 from schema.talent_pool.mutations import TalentPoolMutations
@@ -104,6 +105,7 @@ Mutation = merge_types(
         OperatorMutations,
         TalentPoolMutations,
         WebhookMutations,
+        ReferralReviewMutations,
     ),
 )
 

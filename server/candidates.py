@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import consent, introductions, mail, matching, tags
+from server import cards, consent, introductions, mail, matching, tags
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import (
     Candidate,
@@ -189,6 +189,7 @@ def apply(candidate: Candidate, profile: Profile, tag_ids: list[int]) -> list[st
         "tag_ids",
         "desired_conditions",
         "updated_at",
+        *cards.keep_snapshot(candidate),
     ]
 
 
@@ -293,6 +294,7 @@ async def erase(candidate_id: int, *, redis: ArqRedis | None = None) -> Candidat
         candidate.tag_ids = []
         candidate.desired_conditions = ""
         candidate.sharing = False
+        candidate.shared_card = None
         candidate.paused_until = None
         candidate.erased_at = now
         await candidate.save()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from server import audit, rejection_reasons, templates
+from server import audit, rejection_reasons, sending_guards, templates
 from server.auth import new_key
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import ApiKey, Company, CompanyStatus, Locale
@@ -117,6 +117,8 @@ async def update_rejection_template(
     templates.validate(subject, body)
     async with in_transaction("default"):
         company = await Company.select_for_update().get(id=company_id)
+        sample = templates.render({"subject": subject, "body": body}, templates.sample_values())
+        sending_guards.check_links({"subject": sample.subject, "body": sample.text}, company)
         company.rejection_templates = company.rejection_templates | {
             locale.value: {"subject": subject, "body": body}
         }

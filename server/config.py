@@ -65,6 +65,19 @@ class Settings(BaseSettings):
     webhook_retry_hours: float = 72.0
     # An endpoint whose deliveries failed so many times in a row is disabled.
     webhook_disable_after: int = 50
+    # Rejection mails a company may queue in any 24 hours (server/sending_guards.py): a
+    # company younger than new_company_days gets the first, older ones the second; the
+    # operator raises a company's own quota.
+    mail_quota_new_company: int = 50
+    mail_quota_default: int = 500
+    new_company_days: int = 30
+    # Referral fraud (server/referral_fraud.py): a qualified referral settles only this long
+    # after qualifying; so many registrations of one company from one network within the
+    # minutes are a burst; a registration this soon after its mail is suspect.
+    referral_hold_hours: int = 72
+    referral_burst_size: int = 5
+    referral_burst_minutes: int = 60
+    referral_fast_seconds: int = 60
 
     @field_validator("public_url")
     @classmethod

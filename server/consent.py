@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from server import introductions
+from server import cards, introductions
 from server.models import Candidate, Consent, ConsentScope
 
 # Version of the consent wording and privacy notice shown at /privacy; bump it whenever the
@@ -82,7 +82,9 @@ async def record(
         sharing = granted and candidate.erased_at is None
         if candidate.sharing != sharing:
             candidate.sharing = sharing
-            await candidate.save(update_fields=["sharing", "updated_at"])
+            await candidate.save(
+                update_fields=["sharing", "updated_at", *cards.keep_snapshot(candidate)]
+            )
         if not granted:  # open introduction requests end with the consent, credits refunded
             await introductions.decline_open(candidate.id)
     return row

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
@@ -20,13 +20,23 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from server import audit, idempotency
+from server.config import get_settings
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
-from server.models import Company, CreditEntry, CreditKind, Referral, ReferralStatus
+from server.models import (
+    Company,
+    CreditEntry,
+    CreditKind,
+    Referral,
+    ReferralReview,
+    ReferralStatus,
+)
 from server.principal import Principal
 from server.text import normalize
 from server.webhooks import emitters
 
 REFERRALS_PER_CREDIT = 10
+# Referrals held for the operator's review (server.referral_fraud) or rejected never settle.
+SETTLING_REVIEWS = (ReferralReview.NONE, ReferralReview.APPROVED)
 MAX_MEMO_LENGTH = 500
 MAX_ADJUSTMENT = 1000
 MAX_KEY_LENGTH = 200  # CreditEntry.idempotency_key
@@ -136,8 +146,11 @@ def settlement_key(company_id: int, referral_ids: list[int]) -> str:
     return f"settlement:{company_id}:{referral_ids[0]}-{referral_ids[-1]}"
 
 
-async def settle(company_id: int) -> list[CreditEntry]:
+async def settle(company_id: int, *, holding: timedelta | None = None) -> list[CreditEntry]:
     """Turns every full ten of the company's unsettled QUALIFIED referrals into one credit.
+
+    Only referrals past the holding period (``referral_hold_hours`` after qualifying) and not
+    held for or rejected by the operator's fraud review count.
 
     The remainder waits for the next run. Runs are serialised by the company row lock, and
     read the referrals after taking it, so concurrent or repeated runs never count a referral
@@ -150,7 +163,7 @@ async def settle(company_id: int) -> list[CreditEntry]:
     async with in_transaction("default"):
         if await Company.select_for_update().get_or_none(id=company_id) is None:
             raise NotFound("company")
-        ids = await _lock_unsettled(company_id)
+        ids = await _lock_unsettled(company_id, holding)
         now = datetime.now(UTC)
         for start in range(0, len(ids) - REFERRALS_PER_CREDIT + 1, REFERRALS_PER_CREDIT):
             chunk = ids[start : start + REFERRALS_PER_CREDIT]
@@ -170,10 +183,22 @@ async def settle(company_id: int) -> list[CreditEntry]:
     return written
 
 
-async def _lock_unsettled(company_id: int) -> list[int]:
+def _settles_before(holding: timedelta | None = None) -> datetime:
+    """Referrals that qualified before this have waited the holding period (the setting's
+    unless ``holding`` is given)."""
+    if holding is None:
+        holding = timedelta(hours=get_settings().referral_hold_hours)
+    return datetime.now(UTC) - holding
+
+
+async def _lock_unsettled(company_id: int, holding: timedelta | None) -> list[int]:
     rows = (
         await Referral.filter(
-            company_id=company_id, status=ReferralStatus.QUALIFIED, settlement_id__isnull=True
+            company_id=company_id,
+            status=ReferralStatus.QUALIFIED,
+            settlement_id__isnull=True,
+            review__in=SETTLING_REVIEWS,
+            qualified_at__lte=_settles_before(holding),
         )
         .select_for_update()
         .order_by("id")
@@ -186,8 +211,14 @@ async def companies_due() -> list[int]:
     """Companies holding at least ten unsettled QUALIFIED referrals, by id."""
     rows = await connections.get("default").execute_query_dict(
         "SELECT company_id FROM referral WHERE status = $1 AND settlement_id IS NULL "
+        "AND review = ANY($3::text[]) AND qualified_at <= $4 "
         "GROUP BY company_id HAVING count(*) >= $2 ORDER BY company_id",
-        [ReferralStatus.QUALIFIED.value, REFERRALS_PER_CREDIT],
+        [
+            ReferralStatus.QUALIFIED.value,
+            REFERRALS_PER_CREDIT,
+            [r.value for r in SETTLING_REVIEWS],
+            _settles_before(),
+        ],
     )
     return [r["company_id"] for r in rows]
 

@@ -117,7 +117,8 @@ async def request_confirmation(
     """Mails a confirmation link to the address (through the outbox).
 
     The answer does not depend on the address; an address is sent at most
-    ``ratelimit.MAILS_PER_ADDRESS`` links per hour (further requests are silently dropped).
+    ``ratelimit.MAILS_PER_ADDRESS`` link mails per hour from all companies' links and /me
+    together, sub-addresses counted as their mailbox (further requests are silently dropped).
 
     Raises:
         NotFound: unknown link. DomainError: REQUIRED / INVALID email.
@@ -130,7 +131,7 @@ async def request_confirmation(
         raise DomainError(ErrorCode.INVALID, "not an email address", ["email"])
     address = normalize_email(email)
     if redis is not None and not await ratelimit.hit(
-        redis, ratelimit.MAILS_PER_ADDRESS, ratelimit.hashed(f"join:{company.id}:{address}")
+        redis, ratelimit.MAILS_PER_ADDRESS, ratelimit.mailbox(address)
     ):
         log.info("join confirmation for company %s dropped: too many for one address", company.id)
         return

@@ -31,6 +31,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from server import queue
+from server.cards import CardData
 from server.config import get_settings
 from server.db import GENERIC_PLANS
 from server.eligibility import MATCHABLE_SQL, is_matchable
@@ -43,16 +44,6 @@ MAX_MATCHES = 1000  # kept per opening; a company pages through at most these
 REMOTE_SLUGS = ("remote-ok", "full-remote")
 OPENING_JOB = "match_opening"
 CANDIDATE_JOB = "match_candidate"
-
-
-@dataclass(frozen=True)
-class CardData:
-    """What an anonymised card shows: never name, email or the referring company."""
-
-    id: int
-    headline: str
-    experience_years: int
-    tag_ids: list[int]
 
 
 @dataclass(frozen=True)

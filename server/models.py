@@ -72,6 +72,16 @@ class ReferralStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+class ReferralReview(StrEnum):
+    """Fraud review of a referral (server.referral_fraud): NONE (no signal), HELD (flagged,
+    waiting for the operator), APPROVED, REJECTED (never counts; a settled one clawed back)."""
+
+    NONE = "NONE"
+    HELD = "HELD"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
 class ReferralSource(StrEnum):
     MAIL = "MAIL"
     LINK = "LINK"
@@ -94,6 +104,7 @@ class CreditKind(StrEnum):
     INTRODUCTION = "INTRODUCTION"
     REFUND = "REFUND"
     ADJUSTMENT = "ADJUSTMENT"
+    CLAWBACK = "CLAWBACK"
 
 
 class MailKind(StrEnum):
@@ -163,6 +174,10 @@ class Company(Model):
     notify_introductions = fields.BooleanField(default=True)
     notify_reapplications = fields.BooleanField(default=True)
     notify_digest = fields.BooleanField(default=True)
+    # Set by the operator (server.sending_guards): domains its mails may link to besides the
+    # network's own, and its daily rejection-mail quota (None: the settings' default).
+    allowed_link_domains = ArrayField(element_type="text", default=list)
+    daily_mail_quota = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -349,6 +364,9 @@ class Candidate(Model):
     # Denormalised current consent (the Consent rows stay the truth), kept in step by
     # server.consent inside the same transaction, so matching reads one row.
     sharing = fields.BooleanField(default=False)
+    # The card as it was when the person last shared (server.cards): all a company sees
+    # once sharing stops.
+    shared_card = fields.JSONField(null=True)
     paused_until = fields.DatetimeField(null=True)
     erased_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -389,6 +407,14 @@ class Referral(Model):
     qualified_at = fields.DatetimeField(null=True)
     settled_at = fields.DatetimeField(null=True)
     closed_at = fields.DatetimeField(null=True)
+    # Fraud signals found at registration (server.referral_fraud) and the operator's review.
+    registration_network = fields.CharField(max_length=64, default="")
+    fraud_flags = fields.JSONField(default=list)
+    review = fields.CharEnumField(ReferralReview, max_length=16, default=ReferralReview.NONE)
+    reviewed_at = fields.DatetimeField(null=True)
+    clawback: fields.ForeignKeyNullableRelation[CreditEntry] = fields.ForeignKeyField(
+        "models.CreditEntry", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
 
     company_id: int
     application_id: int | None
@@ -405,6 +431,26 @@ class Referral(Model):
                 condition="source = 'LINK'",
             ),
         )
+
+
+class CompanyNetwork(Model):
+    """A network (IPv4 /24, IPv6 /64) a company's API keys were used from: a registration
+    from one of them is a referral fraud signal (server.referral_fraud)."""
+
+    id = fields.BigIntField(primary_key=True)
+    company: fields.ForeignKeyRelation[Company] = fields.ForeignKeyField(
+        "models.Company", related_name=False, on_delete=fields.CASCADE
+    )
+    network = fields.CharField(max_length=64)
+    first_seen_at = fields.DatetimeField(auto_now_add=True)
+    last_seen_at = fields.DatetimeField()
+
+    company_id: int
+
+    class Meta:
+        table = "company_network"
+        unique_together = (("company_id", "network"),)
+        indexes = (("network",),)
 
 
 class Consent(Model):

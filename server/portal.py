@@ -110,31 +110,49 @@ async def request_link(
     if not is_email(email):
         raise DomainError(ErrorCode.INVALID, "not an email address", ["email"])
     address = normalize_email(email)
-    # Counted for every address, known or not, so the limit reveals nothing.
+    # Counted for every address, known or not, so the limit reveals nothing; one count per
+    # mailbox for all companies' /join links and /me together.
     if redis is not None and not await ratelimit.hit(
-        redis, ratelimit.MAILS_PER_ADDRESS, ratelimit.hashed(f"portal:{address}")
+        redis, ratelimit.MAILS_PER_ADDRESS, ratelimit.mailbox(address)
     ):
         log.info("portal link dropped: too many requests for one address")
         return
-    candidate = await Candidate.get_or_none(email_normalized=address, erased_at__isnull=True)
-    if candidate is None:
-        return
-    locale = _locale(locale)
+    try:
+        message_id = await _queue_link(address, _locale(locale))
+    except _UnknownAddress as unknown:
+        message_id = unknown.message_id
+    if redis is not None:
+        # Enqueued either way: the send job of an undone mail finds nothing to send.
+        await mail.enqueue_send(redis, [message_id])
+
+
+class _UnknownAddress(Exception):
+    def __init__(self, message_id: int):
+        super().__init__("no profile")
+        self.message_id = message_id
+
+
+async def _queue_link(address: str, locale: Locale) -> int:
+    """Issues the token and queues the mail; for an address without a profile the same
+    statements run and are rolled back, so both answer after the same work (issue 11)."""
     ttl = tokens.DEFAULT_TTL[TokenPurpose.PORTAL]
     async with in_transaction("default"):
-        raw = await tokens.issue(TokenPurpose.PORTAL, email=address, candidate_id=candidate.id)
+        candidate = await Candidate.get_or_none(email_normalized=address, erased_at__isnull=True)
+        candidate_id = candidate.id if candidate else None
+        raw = await tokens.issue(TokenPurpose.PORTAL, email=address, candidate_id=candidate_id)
         subject, body = PORTAL_MAIL[locale]
         message, _ = await mail.queue_mail(
             kind=MailKind.PORTAL_LINK,
-            recipient=candidate.email or address,
+            recipient=(candidate.email if candidate else None) or address,
             subject=subject,
             body_text=body.format(url=f"{get_settings().public_url}/me/{raw}", days=ttl.days),
             locale=locale,
             dedupe_key=f"portal-link:{tokens.hash_token(raw)}",
-            candidate_id=candidate.id,
+            candidate_id=candidate_id,
         )
-    if redis is not None:
-        await mail.enqueue_send(redis, [message.id])
+        if candidate is None:
+            raise _UnknownAddress(message.id)
+    return message.id
 
 
 async def candidate_for(raw: str) -> Candidate:

@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode
+from server.text import mailbox_key
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,8 @@ class Limit:
 FORM_POSTS = Limit("form", limit=30, window=600)
 PORTAL_REQUESTS = Limit("me", limit=5, window=600)
 JOIN_REQUESTS = Limit("join", limit=5, window=600)
-# Per email address (hashed): how many link mails one address can be sent.
+# Per mailbox (hashed, sub-addresses folded: text.mailbox_key), network-wide across every
+# company's /join link and /me: how many link mails one mailbox can be sent.
 MAILS_PER_ADDRESS = Limit("mail-to", limit=3, window=3600)
 
 
@@ -49,6 +51,11 @@ def _key(limit: Limit, key: str, now: float) -> str:
 def hashed(value: str) -> str:
     """A key part that keeps personal data (addresses) out of Redis."""
     return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+def mailbox(address: str) -> str:
+    """The MAILS_PER_ADDRESS key of a normalised address: one per mailbox, network-wide."""
+    return hashed(mailbox_key(address))
 
 
 async def hit(redis: Redis, limit: Limit, key: str) -> bool:

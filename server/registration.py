@@ -24,7 +24,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from server import candidates, consent, matching, queue, tokens
+from server import candidates, consent, matching, queue, referral_fraud, tokens
 from server.errors import DomainError, ErrorCode
 from server.models import (
     Applicant,
@@ -150,6 +150,7 @@ async def register(
     locale: Locale | str = Locale.JA,
     source: str = consent.SOURCE_REGISTER,
     redis: ArqRedis | None = None,
+    client_ip: str | None = None,
 ) -> RegistrationResult:
     """Creates or updates the person's Candidate from a referral and records both consents.
 
@@ -161,6 +162,8 @@ async def register(
         locale: the language the person used (mails to them follow it).
         source: where the consent was given (stored on each Consent record).
         redis: for enqueueing ``settle_credits`` and ``match_candidate`` after the commit.
+        client_ip: the registering person's address, for the fraud signals
+            (server.referral_fraud).
 
     Raises:
         DomainError: NOT_FOUND / EXPIRED token; field errors of the profile.
@@ -175,7 +178,9 @@ async def register(
     locale = Locale(str(locale)) if str(locale) in {"ja", "en"} else Locale.JA
     for attempt in range(3):
         try:
-            result = await _register(raw, profile, tag_ids, share, follow_up, locale, source)
+            result = await _register(
+                raw, profile, tag_ids, share, follow_up, locale, source, client_ip
+            )
             break
         except IntegrityError:
             # Two first registrations of one address raced on Candidate.email_normalized;
@@ -197,6 +202,7 @@ async def _register(
     follow_up: bool,
     locale: Locale,
     source: str,
+    client_ip: str | None = None,
 ) -> RegistrationResult:
     now = datetime.now(UTC)
     async with in_transaction("default"):
@@ -225,7 +231,8 @@ async def _register(
         referral.status = ReferralStatus.REGISTERED
         referral.registered_at = now
         referral.candidate_id = candidate.id
-        await referral.save(update_fields=["status", "registered_at", "candidate_id"])
+        flagged = await referral_fraud.flag(referral, company, client_ip)
+        await referral.save(update_fields=["status", "registered_at", "candidate_id", *flagged])
         await emitters.referral(referral, "REGISTERED")
         qualified = await qualify(candidate)
         await referral.refresh_from_db()

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import mail, referrals, rejection_reasons, templates
+from server import mail, referrals, rejection_reasons, sending_guards, templates
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import (
@@ -92,6 +92,7 @@ async def _queue_rejection_mail(
             await Referral.get_or_none(id=existing.referral_id) if existing.referral_id else None
         )
         return referral, existing
+    send_after = await sending_guards.place(company, send_after)
     invitation = decision.reason.offers_invitation
     referral, registration_url = None, ""
     if invitation:
@@ -110,6 +111,7 @@ async def _queue_rejection_mail(
             "unsubscribe_url": unsubscribe,
         },
     )
+    sending_guards.check_links({"subject": rendered.subject, "body": rendered.text}, company)
     message, created = await mail.queue_mail(
         kind=MailKind.REJECTION,
         recipient=applicant.email,

@@ -13,6 +13,7 @@ from jinja2 import StrictUndefined, Template, TemplateError, meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from server.config import get_settings
 from server.errors import DomainError, ErrorCode, FieldError
 from server.models import Locale
 
@@ -207,6 +208,12 @@ LONGEST = {
     "registration_url": "https://relay.example.jp/r/" + "T" * 100,
     "unsubscribe_url": "https://relay.example.jp/u/" + "T" * 200,
 }
+
+
+def sample_values() -> dict[str, str]:
+    """SAMPLE with the network's own links, as a real mail carries them."""
+    url = get_settings().public_url
+    return SAMPLE | {"registration_url": f"{url}/r/SAMPLE", "unsubscribe_url": f"{url}/u/SAMPLE"}
 
 
 @dataclass(frozen=True)

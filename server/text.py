@@ -25,6 +25,21 @@ def normalize_email(email: str) -> str:
     return fold(email).replace(" ", "")
 
 
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def mailbox_key(address: str) -> str:
+    """The mailbox a normalised address reaches, for per-address caps: the ``+tag`` of the
+    local part dropped, and for Gmail its dots too (all of them are delivered to one box)."""
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address
+    local = local.split("+", 1)[0]
+    if domain in GMAIL_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
 def is_email(email: str) -> bool:
     return bool(_EMAIL.match(normalize_email(email))) and len(email) <= 320
 

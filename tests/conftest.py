@@ -18,6 +18,10 @@ os.environ.setdefault("RELAY_PUBLIC_URL", "http://relay.test")
 # Tests make many calls in a burst with keys whose ids repeat after each truncate; the query
 # cost bucket is exercised by tests/schema/test_query_cost.py with its own small size.
 os.environ["RELAY_COST_BUCKET_SIZE"] = "100000000"
+# Tests register right after mailing and expect credits at once; tests/security turn the
+# referral fraud holding period and fast-registration signal back on.
+os.environ["RELAY_REFERRAL_HOLD_HOURS"] = "0"
+os.environ["RELAY_REFERRAL_FAST_SECONDS"] = "0"
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402

@@ -66,6 +66,7 @@ async def register_submit(request: Request) -> Response:
             follow_up=follow_up,
             locale=pages.lang(request),
             redis=request.app.state.redis,
+            client_ip=pages.client_ip(request),
         )
     except DomainError as error:
         if error.errors[0].field == ["token"]:

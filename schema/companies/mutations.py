@@ -1,4 +1,4 @@
-"""Operator mutations on companies: createCompany, setCompanyStatus."""
+"""Operator mutations on companies: createCompany, setCompanyStatus, setCompanyMailGuards."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from schema.companies.types import Company, CompanyStatus, Locale
 from schema.context import Info
 from schema.errors import UserError, mutation
 from schema.permissions import IsOperator
-from server import companies
+from server import companies, sending_guards
 from server import models as m
 
 
@@ -66,6 +66,22 @@ class CompanyPayload:
     )
 
 
+@strawberry.input(description="The phishing guards of one company; unset fields stay as they are.")
+class SetCompanyMailGuardsInput:
+    company_id: relay.GlobalID = strawberry.field(description="The Company to change.")
+    allowed_link_domains: list[str] | None = strawberry.field(
+        default=None,
+        description=f"Domains (and their subdomains) its rejection mails may link to besides "
+        f"the network's own; replaces the list, at most {sending_guards.MAX_DOMAINS}.",
+    )
+    daily_mail_quota: int | None = strawberry.field(
+        default=None, description="Its own quota of rejection mails in any 24 hours."
+    )
+    default_quota: bool = strawberry.field(
+        default=False, description="Drop its own quota: the network's default applies again."
+    )
+
+
 @strawberry.type
 class CompanyMutations:
     @mutation(
@@ -108,4 +124,25 @@ class CompanyMutations:
         company = await companies.set_status(
             info.context.caller, company_id, m.CompanyStatus(input.status)
         )
+        return CompanyPayload(company=Company.from_model(company), user_errors=[])
+
+    @mutation(
+        permission_classes=[IsOperator],
+        description="Operator: sets a company's allowed link domains and daily mail quota "
+        "(audited as company.set_mail_guards).",
+    )
+    async def set_company_mail_guards(
+        self,
+        info: Info,
+        input: Annotated[
+            SetCompanyMailGuardsInput, strawberry.argument(description="The company's guards.")
+        ],
+    ) -> CompanyPayload:
+        company_id = node.decode(str(input.company_id), "Company")[1]
+        change = sending_guards.GuardChange(
+            allowed_link_domains=input.allowed_link_domains,
+            daily_mail_quota=input.daily_mail_quota,
+            default_quota=input.default_quota,
+        )
+        company = await sending_guards.set_guards(info.context.caller, company_id, change)
         return CompanyPayload(company=Company.from_model(company), user_errors=[])

@@ -13,7 +13,7 @@ from schema.context import Context, Info
 from schema.credits.types import ReferralProgress
 from schema.pagination import Connection
 from schema.talent_pool.policy import FollowUpPolicy
-from server import companies, console, credits, referrals
+from server import companies, console, credits, referrals, sending_guards
 from server import models as m
 
 CompanyStatus = strawberry.enum(m.CompanyStatus, description="Lifecycle of a partner company.")
@@ -70,6 +70,30 @@ class Company(relay.Node):
     credit_balance: int = strawberry.field(description="Introduction credits available now.")
     created_at: datetime = strawberry.field(description="When the company was created.")
     join_code: strawberry.Private[str]
+    row: strawberry.Private[m.Company]
+
+    @strawberry.field(
+        description="Domains its rejection mails may link to besides the network's own, set "
+        "by the operator; any other link is refused with LINK_NOT_ALLOWED."
+    )
+    def allowed_link_domains(self) -> list[str]:
+        return list(self.row.allowed_link_domains)
+
+    @strawberry.field(
+        description="Rejection mails it may send a day (small for new companies, raised by "
+        "the operator); a mail over it is held to the next day with room, and a rejection "
+        "fails with QUOTA_EXCEEDED when the next 30 days are full."
+    )
+    def daily_mail_quota(self) -> int:
+        return sending_guards.quota(self.row)
+
+    @strawberry.field(description="Its rejection mails sent or due today (its local day).")
+    async def mails_today(self) -> int:
+        return await sending_guards.used(self.row)
+
+    @strawberry.field(description="Its rejection mails waiting for a later day.")
+    async def mails_held(self) -> int:
+        return await sending_guards.held(self.row)
 
     @strawberry.field(
         description="The company's own referral link to paste into rejection mails "
@@ -111,6 +135,7 @@ class Company(relay.Node):
             credit_balance=company.credit_balance,
             created_at=company.created_at,
             join_code=company.join_code,
+            row=company,
         )
 
 

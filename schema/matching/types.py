@@ -11,7 +11,7 @@ from schema import node
 from schema.context import Info
 from schema.pagination import Connection
 from schema.tags.types import Tag, load_tags
-from server import matching
+from server import cards, matching
 from server import models as m
 from server.tags import by_ids
 
@@ -29,9 +29,7 @@ class CandidateCard(relay.Node):
     )
 
     @classmethod
-    def from_model(
-        cls, candidate: m.Candidate | matching.CardData, tags: dict[int, Tag]
-    ) -> CandidateCard:
+    def from_model(cls, candidate: cards.CardData, tags: dict[int, Tag]) -> CandidateCard:
         """The card of a candidate, its tags taken from ``tags`` (id -> Tag)."""
         return cls(
             id=candidate.id,
@@ -42,9 +40,11 @@ class CandidateCard(relay.Node):
 
     @classmethod
     async def load(cls, info: Info, candidate: m.Candidate) -> CandidateCard:
-        """The card of one candidate, its tags through the request's tag DataLoader."""
-        tags = await load_tags(info, candidate.tag_ids)
-        return cls.from_model(candidate, {t.id: t for t in tags})
+        """The card of one candidate as the company may see it (server.cards.visible), its tags
+        through the request's tag DataLoader."""
+        card = cards.visible(candidate)
+        tags = await load_tags(info, card.tag_ids)
+        return cls.from_model(card, {t.id: t for t in tags})
 
 
 @strawberry.type(description="A network candidate matching an opening, with why.")

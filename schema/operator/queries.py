@@ -23,6 +23,7 @@ from schema.operator.types import (
 )
 from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, After, First, paginate
 from schema.permissions import IsOperator
+from schema.referrals.queries import ReferralOperatorFields
 from schema.reports.queries import From, ReportOperatorFields, To
 from schema.tags.types import TagCategory
 from server import console, reports
@@ -181,5 +182,7 @@ class ConsoleOperatorFields:
 
 
 @strawberry.type(description="Operator-only views of the whole network.")
-class OperatorQuery(CompanyOperatorFields, ReportOperatorFields, ConsoleOperatorFields):
+class OperatorQuery(
+    CompanyOperatorFields, ReportOperatorFields, ConsoleOperatorFields, ReferralOperatorFields
+):
     pass

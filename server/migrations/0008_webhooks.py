@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0004_talent_pool')]
+    dependencies = [('models', '0006_abuse_guards')]
 
     initial = False
 

@@ -25,7 +25,9 @@ from server.models import (
     Opening,
     ProvisionRecord,
     Referral,
+    ReferralReview,
     ReferralSource,
+    ReferralStatus,
     Tag,
     TagCategory,
     TokenPurpose,
@@ -50,6 +52,7 @@ OPERATOR_FIELDS = {
     "auditLog": "{ operator { auditLog { totalCount } } }",
     "provisionRecords": '{ operator { provisionRecords(companyId: "x") { totalCount } } }',
     "liquidity": "{ operator { liquidity { referralQuality { quality } } } }",
+    "flaggedReferrals": "{ operator { flaggedReferrals { totalCount } } }",
 }
 
 
@@ -89,7 +92,24 @@ async def seed_for_mutations(company_id: int) -> dict:
     candidate = await Candidate.create(
         email="erase@example.jp", email_normalized="erase@example.jp"
     )
-    return {"source": source, "target": target, "candidate": candidate}
+    held, settled = [
+        await Referral.create(
+            company_id=company_id,
+            email_normalized=f"ref{i}@example.jp",
+            token_hash=f"seed-{i}",
+            status=ReferralStatus.QUALIFIED,
+            review=ReferralReview.HELD,
+            expires_at=datetime.now(UTC) + timedelta(days=1),
+        )
+        for i in (1, 2)
+    ]
+    return {
+        "source": source,
+        "target": target,
+        "candidate": candidate,
+        "held": held,
+        "other": settled,
+    }
 
 
 def mutation_documents(company_id: int, seeded: dict) -> dict[str, tuple[str, dict, str]]:
@@ -142,6 +162,24 @@ def mutation_documents(company_id: int, seeded: dict) -> dict[str, tuple[str, di
             "{ userErrors { code } } }",
             {"i": {"candidateId": gid("CandidateCard", seeded["candidate"].id)}},
             "candidate.erase",
+        ),
+        "setCompanyMailGuards": (
+            "mutation($i: SetCompanyMailGuardsInput!) { setCompanyMailGuards(input: $i) "
+            "{ userErrors { code } } }",
+            {"i": {"companyId": company, "allowedLinkDomains": ["acme.co.jp"]}},
+            "company.set_mail_guards",
+        ),
+        "approveReferral": (
+            "mutation($i: ReviewReferralInput!) { approveReferral(input: $i) "
+            "{ userErrors { code } } }",
+            {"i": {"referralId": gid("Referral", seeded["held"].id)}},
+            "referral.approve",
+        ),
+        "rejectReferral": (
+            "mutation($i: ReviewReferralInput!) { rejectReferral(input: $i) "
+            "{ userErrors { code } } }",
+            {"i": {"referralId": gid("Referral", seeded["other"].id)}},
+            "referral.reject",
         ),
     }
 
