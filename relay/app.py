@@ -17,7 +17,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from schema.context import Context
 from schema.schema import schema
-from server import health
+from server import health, redact
 from server.auth import AuthError, authenticate
 from server.config import Settings, get_settings
 from server.db import tortoise_config
@@ -96,6 +96,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """Builds the application; settings must name the database and Redis."""
     settings = settings or get_settings()
     settings.check()
+    for warning in settings.warnings():
+        log.warning("WARNING: %s", warning)
+    redact.install()  # after uvicorn set up its loggers: no personal token in access logs
     if not settings.database_url or not settings.redis_url:
         raise RuntimeError("RELAY_DATABASE_URL and RELAY_REDIS_URL must be set (or use relay up)")
 
