@@ -1,4 +1,6 @@
 # Career Relay: one image for every role (server, worker, migrate); the command picks the role.
+# Production settings: RELAY_SECRET_KEY (32+ random characters) and the service URLs are
+# required, or the container exits with a one-line reason.
 #   docker build -t career-relay .
 #   docker run --env-file relay.env -p 8000:8000 career-relay            # relay serve
 #   docker run --env-file relay.env career-relay relay worker            # or: relay migrate
@@ -7,7 +9,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    RELAY_ENV=production
 
 RUN groupadd --system --gid 10001 relay \
     && useradd --system --uid 10001 --gid relay --create-home --home-dir /home/relay \
@@ -21,6 +24,7 @@ COPY server ./server
 COPY schema ./schema
 COPY workers ./workers
 COPY web ./web
+COPY relay ./relay
 RUN pip install . && cd / && rm -rf /tmp/src
 
 # RELAY_VAR_DIR defaults to ./var: keep it somewhere the unprivileged user may write.

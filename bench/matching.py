@@ -43,6 +43,7 @@ os.environ.setdefault(
 )
 os.environ["RELAY_QUEUE_NAME"] = f"relay:bench:{uuid.uuid4().hex[:8]}"
 os.environ.setdefault("RELAY_ENV", "test")
+os.environ.setdefault("RELAY_SECRET_KEY", secrets.token_urlsafe(48))  # test refuses the default
 # The benchmark measures matching, not the per-key cost bucket (still spent per request).
 os.environ.setdefault("RELAY_COST_BUCKET_SIZE", "1000000000")
 os.environ.setdefault("RELAY_COST_REFILL_PER_SECOND", "1000000000")

@@ -20,7 +20,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from relay.middleware import BodyLimit, DatabaseOutage
 from schema.context import Context
 from schema.schema import schema
-from server import health, referral_fraud
+from server import health, redact, referral_fraud
 from server.auth import AuthError, authenticate
 from server.config import Settings, get_settings
 from server.db import DatabaseUnavailable, tortoise_config
@@ -107,6 +107,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """Builds the application; settings must name the database and Redis."""
     settings = settings or get_settings()
     settings.check()
+    for warning in settings.warnings():
+        log.warning("WARNING: %s", warning)
+    redact.install()  # after uvicorn set up its loggers: no personal token in access logs
     if not settings.database_url or not settings.redis_url:
         raise RuntimeError("RELAY_DATABASE_URL and RELAY_REDIS_URL must be set (or use relay up)")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -36,6 +37,8 @@ def _settings():
         settings.check()
     except ConfigError as error:
         fail(str(error))
+    for warning in settings.warnings():
+        typer.secho(f"relay: WARNING: {warning}", err=True, fg="red", bold=True)
     return settings
 
 
@@ -196,6 +199,10 @@ def up(
             env["RELAY_SMTP_URL"] = started[-1].start()
         env.setdefault("RELAY_PUBLIC_URL", f"http://{host}:{port}")
         env["RELAY_VAR_DIR"] = str(var)
+        # The one place development is turned on: the mailbox viewer and GraphiQL come with it.
+        env["RELAY_ENV"] = "development"
+        if not os.environ.get("RELAY_SECRET_KEY"):
+            env["RELAY_SECRET_KEY"] = _local_secret(var / "secret-key")
         relay = [sys.executable, "-m", "relay.cli"]
         for step in (["migrate"], ["demo"]):
             subprocess.run([*relay, *step], env=env, check=True)
@@ -209,6 +216,18 @@ def up(
     finally:
         for service in reversed(started):
             service.stop()
+
+
+def _local_secret(path: Path) -> str:
+    """The random secret of this development checkout, made once and kept (sessions survive
+    a restart; the published default is never used)."""
+    if path.is_file() and len(secret := path.read_text().strip()) >= 32:
+        return secret
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(secret + "\n")
+    return secret
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
-from server import audit
+from server import admin_sessions, audit
 from server.auth import new_key
 from server.errors import DomainError, ErrorCode, NotFound
 from server.models import ApiKey, Company
@@ -57,6 +57,7 @@ async def revoke(principal: Principal, key_id: int) -> ApiKey:
         if api_key.revoked_at is None:
             api_key.revoked_at = datetime.now(UTC)
             await api_key.save(update_fields=["revoked_at"])
+            await admin_sessions.end_all(api_key.id)
             await audit.record(principal, "api_key.revoke", "ApiKey", api_key.id)
     return api_key
 

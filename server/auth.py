@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from tortoise import connections
 
-from server.models import ApiKey, CompanyStatus
+from server.models import CompanyStatus
 from server.principal import Principal
 
 KEY_PREFIX = "rk_"
@@ -93,12 +93,6 @@ async def authenticate(header: str | None) -> Principal:
         raise AuthError(403, "FORBIDDEN", f"company is {status.lower()}")
     await _touch(key["id"], prefix)
     return Principal(api_key_id=key["id"], company_id=key["company_id"])
-
-
-async def operator_session(key_id: int) -> Principal | None:
-    """The operator behind a signed session holding this key id, while the key is live."""
-    key = await ApiKey.get_or_none(id=key_id, revoked_at__isnull=True, company_id__isnull=True)
-    return Principal(api_key_id=key.id, company_id=None) if key else None
 
 
 _KEY_SQL = """

@@ -9,6 +9,8 @@ from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_DISTINCT = 10  # "aaaa…" or "0123012301…" is no secret
 
 
 class Environment(StrEnum):
@@ -26,7 +28,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="RELAY_", extra="ignore")
 
-    env: Environment = Environment.DEVELOPMENT
+    # Unset means production: only `relay up` and the tests turn development on explicitly.
+    env: Environment = Environment.PRODUCTION
     database_url: str | None = None
     redis_url: str | None = None
     smtp_url: str | None = None
@@ -94,21 +97,46 @@ class Settings(BaseSettings):
     def is_development(self) -> bool:
         return self.env == Environment.DEVELOPMENT
 
+    @property
+    def is_https(self) -> bool:
+        return self.public_url.startswith("https://")
+
     def check(self) -> None:
-        """Refuses settings that must never reach production.
+        """Refuses settings that must never run outside development.
 
         Raises:
             ConfigError: with a one-line reason.
         """
+        if self.is_development:
+            return
+        if weak_secret(self.secret_key):
+            raise ConfigError(
+                f"RELAY_SECRET_KEY must be a random value of {MIN_SECRET_LENGTH}+ characters "
+                f"outside development (RELAY_ENV={self.env})"
+            )
         if self.env != Environment.PRODUCTION:
             return
-        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
-            raise ConfigError(
-                "RELAY_SECRET_KEY must be set to a random value of 32+ characters in production"
-            )
         for name in ("database_url", "redis_url", "smtp_url"):
             if not getattr(self, name):
                 raise ConfigError(f"RELAY_{name.upper()} must be set in production")
+
+    def warnings(self) -> list[str]:
+        """Settings that run but expose people: said loudly at every start."""
+        if self.env == Environment.PRODUCTION and not self.is_https:
+            return [
+                f"RELAY_PUBLIC_URL is {self.public_url} in production: personal links, session "
+                "and CSRF cookies travel unencrypted; use an https:// URL"
+            ]
+        return []
+
+
+def weak_secret(secret: str) -> bool:
+    """The published default, a short key, or one with too few distinct characters."""
+    return (
+        secret == DEFAULT_SECRET_KEY
+        or len(secret) < MIN_SECRET_LENGTH
+        or len(set(secret)) < MIN_SECRET_DISTINCT
+    )
 
 
 @lru_cache

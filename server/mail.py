@@ -35,6 +35,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
 from enum import StrEnum
 from functools import cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from arq.connections import ArqRedis
@@ -43,7 +44,7 @@ from tortoise import connections
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from server import mail_budget, suppressions, tokens
+from server import mail_budget, redact, suppressions, tokens
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode
 from server.models import (
@@ -334,7 +335,8 @@ _CLAIM = (
 )
 _MARK_SENT = (
     "WITH sent AS (UPDATE mail_message SET status = 'SENT', sent_at = $2, message_id = $3, "
-    "last_error = '' WHERE id = $1 AND status IN ('SENDING', 'PENDING') RETURNING referral_id) "
+    "last_error = '', body_text = $4, body_html = $5, headers = $6 "
+    "WHERE id = $1 AND status IN ('SENDING', 'PENDING') RETURNING referral_id) "
     "UPDATE referral SET status = 'MAILED', mailed_at = $2 "
     "WHERE id = (SELECT referral_id FROM sent) AND status = 'PENDING' "
     "RETURNING id, company_id, application_id"
@@ -417,9 +419,29 @@ async def _requeue(redis: ArqRedis, messages: list[MailMessage], *, defer: int) 
         log.warning("could not enqueue %s mails, the sweeper will: %s", len(messages), error)
 
 
+def scrubbed(message: MailMessage) -> dict[str, Any]:
+    """The row's body and headers with the tokens of its links redacted: once a mail is out
+    (or failed for good) the stored copy opens nothing; the recipient's copy is the only one."""
+    base = get_settings().public_url
+    headers = {k: redact.redact_links(v, base) for k, v in (message.headers or {}).items()}
+    return {
+        "body_text": redact.redact_links(message.body_text, base),
+        "body_html": redact.redact_links(message.body_html, base),
+        "headers": headers,
+    }
+
+
 async def _mark_sent(message: MailMessage) -> None:
     # PENDING too: a sweeper that wrongly took us for dead must not send it again.
-    values = [message.id, datetime.now(UTC), message_id_header(message.id)]
+    clean = scrubbed(message)
+    values = [
+        message.id,
+        datetime.now(UTC),
+        message_id_header(message.id),
+        clean["body_text"],
+        clean["body_html"],
+        json.dumps(clean["headers"]),
+    ]
     if message.referral_id is None:
         await connections.get("default").execute_query_dict(_MARK_SENT, values)
         return
@@ -434,7 +456,7 @@ async def _bounce(message: MailMessage, error: str) -> None:
     log.warning("mail %s to %s bounced: %s", message.id, message.recipient, error)
     async with in_transaction("default"):
         await MailMessage.filter(id=message.id, status=MailStatus.SENDING).update(
-            status=MailStatus.FAILED, last_error=error
+            status=MailStatus.FAILED, last_error=error, **scrubbed(message)
         )
         await suppressions.suppress(message.recipient, SuppressionReason.BOUNCED)
         if message.referral_id is not None:
@@ -453,7 +475,7 @@ async def _defer(message: MailMessage, error: str) -> SendOutcome:
         reason = f"gave up after {message.attempts} attempts: {error}"
         log.error("mail %s: %s", message.id, reason)
         await MailMessage.filter(id=message.id, status=MailStatus.SENDING).update(
-            status=MailStatus.FAILED, last_error=reason
+            status=MailStatus.FAILED, last_error=reason, **scrubbed(message)
         )
         return SendOutcome(SendResult.FAILED, error=reason)
     delay = backoff(message.attempts)

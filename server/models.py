@@ -209,6 +209,26 @@ class ApiKey(Model):
         return self.company_id is None
 
 
+class AdminSession(Model):
+    """An operator's ``/admin`` login: the cookie holds a random id, only its hash is here.
+    Logout, the key's revocation and ``expires_at`` end it (server/admin_sessions.py)."""
+
+    id = fields.BigIntField(primary_key=True)
+    session_hash = fields.CharField(max_length=64, unique=True)
+    api_key: fields.ForeignKeyRelation[ApiKey] = fields.ForeignKeyField(
+        "models.ApiKey", related_name=False, on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    ended_at = fields.DatetimeField(null=True)
+
+    api_key_id: int
+
+    class Meta:
+        table = "admin_session"
+        indexes = (("api_key_id",),)
+
+
 class Tag(Model):
     id = fields.BigIntField(primary_key=True)
     category = fields.CharEnumField(TagCategory, max_length=16)

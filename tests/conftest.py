@@ -4,13 +4,17 @@ arq queue per run on real Redis, the app with its lifespan, and GraphQL helpers.
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
 
 from tests.fixtures import services
 
 # Settings are read once per process: point them at this run's services before any import.
 _SERVER_URL = services.database_server_url()
-os.environ["RELAY_ENV"] = "test"
+# Development is never a default (unset means production): the tests turn it on, with a
+# random secret as `relay up` does.
+os.environ["RELAY_ENV"] = "development"
+os.environ["RELAY_SECRET_KEY"] = secrets.token_urlsafe(48)
 os.environ["RELAY_DATABASE_URL"] = services.run_database_url(_SERVER_URL)
 os.environ["RELAY_REDIS_URL"] = services.redis_url()
 os.environ["RELAY_QUEUE_NAME"] = f"relay:test:{uuid.uuid4().hex[:8]}"

@@ -1,9 +1,9 @@
 """``/admin``: the operator's dashboard, server-rendered, behind an operator key login.
 
 The login form takes an operator API key (CSRF-protected POST, rate-limited per address).
-The session is a cookie holding the key's id signed with ``settings.secret_key``
-(itsdangerous, timestamped, at most :data:`SESSION_MAX_AGE`), HttpOnly, SameSite=Strict,
-limited to ``/admin``. Every request re-reads the key: a revoked key ends its sessions at once.
+The session is server-side (``server.admin_sessions``): the cookie holds a random id (HttpOnly,
+SameSite=Strict, limited to ``/admin``), the database its hash, its key and its end. Logout,
+the key's revocation and :data:`SESSION_MAX_AGE` end it; every login makes a new id.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from itsdangerous import BadData, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server import audit, auth, console, credits, ratelimit, reports
+from server import admin_sessions, audit, console, credits, ratelimit, reports
 from server.auth import AuthError, authenticate
 from server.config import get_settings
 from server.models import Company
@@ -24,8 +23,7 @@ from server.principal import Principal
 from web import charts, pages
 
 COOKIE = "relay_admin"
-SESSION_MAX_AGE = 8 * 3600
-_SALT = "career-relay.admin-session.v1"
+SESSION_MAX_AGE = int(admin_sessions.MAX_AGE.total_seconds())
 LOGINS = ratelimit.Limit("admin-login", limit=10, window=600)
 WEEKS = 12
 MAX_COMPANIES = 100
@@ -44,35 +42,21 @@ CHARTS = (
 )
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(get_settings().secret_key, salt=_SALT)
-
-
-def _set_session(response: Response, api_key_id: int) -> None:
+def _set_session(response: Response, session_id: str) -> None:
     response.set_cookie(
         COOKIE,
-        _serializer().dumps({"k": api_key_id}),
+        session_id,
         max_age=SESSION_MAX_AGE,
         httponly=True,
         samesite="strict",
-        secure=get_settings().public_url.startswith("https://"),
+        secure=get_settings().is_https,
         path="/admin",
     )
 
 
 async def session_principal(request: Request) -> Principal | None:
-    """The operator whose signed session cookie this request carries, if it is still valid."""
-    raw = request.cookies.get(COOKIE)
-    if not raw or len(raw) > 500:
-        return None
-    try:
-        data = _serializer().loads(raw, max_age=SESSION_MAX_AGE)
-    except BadData:
-        return None
-    key_id = data.get("k") if isinstance(data, dict) else None
-    if not isinstance(key_id, int):
-        return None
-    return await auth.operator_session(key_id)
+    """The operator of the live server-side session this request's cookie names, if any."""
+    return await admin_sessions.principal(request.cookies.get(COOKIE))
 
 
 def _login_page(request: Request, error: str | None = None, status_code: int = 200) -> Response:
@@ -110,7 +94,9 @@ async def login_submit(request: Request) -> Response:
     await audit.record(principal, "admin.login", "ApiKey", principal.api_key_id)
     response = RedirectResponse("/admin", status_code=303)
     assert principal.api_key_id is not None
-    _set_session(response, principal.api_key_id)
+    # A new id at every login; the one the browser came with (if any) ends.
+    session_id = await admin_sessions.start(principal.api_key_id, request.cookies.get(COOKIE))
+    _set_session(response, session_id)
     return response
 
 
@@ -118,6 +104,8 @@ async def logout(request: Request) -> Response:
     form = await pages.guard_post(request, back="/admin")
     if isinstance(form, Response):
         return form
+    if session_id := request.cookies.get(COOKIE):
+        await admin_sessions.end(session_id)
     response = RedirectResponse("/admin/login", status_code=303)
     response.delete_cookie(COOKIE, path="/admin", httponly=True, samesite="strict")
     return response

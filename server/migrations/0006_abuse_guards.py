@@ -12,7 +12,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0004_talent_pool')]
+    dependencies = [('models', '0005_admin_session')]
 
     initial = False
 

@@ -43,6 +43,11 @@ def test_relay_up_serves_the_demo_and_a_sigterm_stops_everything(tmp_path):
         _wait_ready(url, up, 120)
         keys = (tmp_path / "var").glob("**/*.json")
         assert any(keys), "the demo keys file is written under RELAY_VAR_DIR"
+        # development is on (its mailbox viewer), with a random secret kept for the checkout
+        assert httpx.get(f"{url}/dev/mailbox", timeout=5).status_code == 200
+        secret = tmp_path / "var" / "secret-key"
+        assert len(secret.read_text().strip()) >= 32
+        assert secret.stat().st_mode & 0o077 == 0, "only its owner reads the secret"
         # The server and worker are its children; PostgreSQL runs detached, on our data dir.
         started = psutil.Process(up.pid).children(recursive=True) + [
             p

@@ -1,13 +1,18 @@
-"""``/admin``: operator key login, the signed session cookie, logout, refusals."""
+"""``/admin``: operator key login, the server-side session, logout, refusals."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import hashlib
+from datetime import UTC, date, datetime, timedelta
 
 from server import api_keys
-from server.models import ApiKey, AuditEvent
+from server.models import AdminSession, ApiKey, AuditEvent
 from tests.fixtures.graphql import OPERATOR
-from tests.web.candidate_helpers import csrf_from, post_form
+from tests.web.candidate_helpers import (  # noqa: F401  (reset_rate_limits is autouse)
+    csrf_from,
+    post_form,
+    reset_rate_limits,
+)
 from web import admin, charts
 
 
@@ -126,3 +131,73 @@ def test_bar_chart_scales_bars_to_a_round_maximum():
     assert zero.height == 0
     assert chart.total == [7, 13]
     assert [b.series for b in chart.bars] == [0, 1, 0, 1]
+
+
+# --- server-side, revocable sessions (issue 11, item 2) ---------------------------------------
+
+
+def _session_cookie(response) -> str:
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{admin.COOKIE}=")
+    return cookie.split(";", 1)[0].split("=", 1)[1]
+
+
+def _replay(client, session_id: str) -> None:
+    client.cookies.clear()
+    client.cookies.set(admin.COOKIE, session_id, domain="relay.test", path="/admin")
+
+
+async def test_a_session_cookie_replayed_after_logout_opens_nothing(client, operator):
+    session_id = _session_cookie(await login(client, operator.key))
+    page = await client.get("/admin")
+
+    await client.post("/admin/logout", data={"csrf_token": csrf_from(page)})
+    _replay(client, session_id)
+
+    assert (await client.get("/admin")).status_code == 303
+    assert await AdminSession.filter(ended_at__isnull=True).count() == 0
+
+
+async def test_revoking_the_key_ends_its_sessions_in_the_database(client):
+    raw = await api_keys.create_operator_key("revoked-later")
+    session_id = _session_cookie(await login(client, raw))
+    key = await ApiKey.get(prefix=raw.removeprefix("rk_").split("_", 1)[0])
+
+    await api_keys.revoke(OPERATOR, key.id)
+    _replay(client, session_id)
+
+    assert (await client.get("/admin")).status_code == 303
+    assert await AdminSession.filter(api_key_id=key.id, ended_at__isnull=True).count() == 0
+
+
+async def test_an_expired_session_opens_nothing(client, operator):
+    session_id = _session_cookie(await login(client, operator.key))
+    assert (await client.get("/admin")).status_code == 200
+
+    await AdminSession.all().update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+
+    assert (await client.get("/admin")).status_code == 303
+    _replay(client, session_id)
+    assert (await client.get("/admin")).status_code == 303
+
+
+async def test_the_session_id_rotates_at_login_and_the_old_one_ends(client, operator):
+    first = _session_cookie(await login(client, operator.key))
+
+    # a second login from the same browser (the dashboard's form carries a CSRF token)
+    form = {"csrf_token": csrf_from(await client.get("/admin")), "api_key": operator.key}
+    second = _session_cookie(await client.post("/admin/login", data=form))
+
+    assert first != second
+    assert (await client.get("/admin")).status_code == 200
+    _replay(client, first)
+    assert (await client.get("/admin")).status_code == 303
+
+
+async def test_the_cookie_names_a_random_session_and_only_its_hash_is_stored(client, operator):
+    session_id = _session_cookie(await login(client, operator.key))
+
+    stored = await AdminSession.all().values_list("session_hash", flat=True)
+
+    assert len(session_id) >= 40 and session_id not in stored
+    assert stored == [hashlib.sha256(session_id.encode()).hexdigest()]

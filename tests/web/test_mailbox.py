@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -65,7 +66,24 @@ def test_mailbox_exists_only_in_development(tmp_path, env):
     assert mailbox.routes(settings) == []
 
 
-async def test_the_platform_has_no_mailbox_outside_development(client):
-    response = await client.get("/dev/mailbox")
+async def test_with_the_environment_unset_there_is_no_mailbox_and_no_graphiql(
+    monkeypatch, settings
+):
+    from relay.app import create_app
 
-    assert response.status_code == 404
+    monkeypatch.delenv("RELAY_ENV", raising=False)
+    platform = create_app(
+        Settings(
+            database_url=settings.database_url,
+            redis_url=settings.redis_url,
+            smtp_url="smtp://127.0.0.1:25",
+            secret_key=secrets.token_urlsafe(48),
+        )
+    )
+    transport = httpx.ASGITransport(app=platform)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        mailbox_page = await client.get("/dev/mailbox")
+        ide = await client.get("/graphql", headers={"accept": "text/html"})
+
+    assert mailbox_page.status_code == 404
+    assert ide.status_code == 401 and "graphiql" not in ide.text.lower()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
@@ -13,8 +14,9 @@ from arq import Retry
 from arq.connections import RedisSettings, create_pool
 from arq.worker import Worker
 
-from server import mail
-from server.models import MailKind, MailMessage, MailStatus
+from server import mail, tokens
+from server.config import get_settings
+from server.models import MailKind, MailMessage, MailStatus, TokenPurpose
 from server.smtp import SmtpSender
 from tests.fixtures.smtp import fresh_mail_ids, smtp_server, smtp_settings  # noqa: F401
 from workers import mail as mail_jobs
@@ -194,3 +196,61 @@ async def test_the_sweeper_rebuilds_every_job_after_redis_lost_everything(
     assert worker.jobs_complete == 3
     assert len(smtp_server.received) == 3
     assert await MailMessage.filter(status=MailStatus.SENT).count() == 3
+
+
+# --- no usable token at rest after sending (issue 11, item 4) --------------------------------
+
+
+OTHER_SITE = "a-path-on-another-site-0123456789"
+
+
+async def _mail_with_portal_link(recipient: str) -> tuple[MailMessage, str]:
+    raw = await tokens.issue(TokenPurpose.PORTAL, email=recipient)
+    base = get_settings().public_url
+    message, _ = await mail.queue_mail(
+        kind=MailKind.PORTAL_LINK,
+        recipient=recipient,
+        subject="マイページのリンク",
+        body_text=f"こちらからどうぞ: {base}/me/{raw}\n他社: https://other.example/me/{OTHER_SITE}\n",
+        body_html=f'<a href="{base}/me/{raw}">マイページ</a>',
+        dedupe_key=f"test:{uuid.uuid4().hex}",
+        unsubscribe=await mail.unsubscribe_url(recipient),
+    )
+    return message, raw
+
+
+def _secrets_in(row: MailMessage) -> str:
+    return row.body_text + row.body_html + json.dumps(row.headers)
+
+
+async def test_a_sent_mail_keeps_no_usable_token_while_the_recipient_got_it(redis, smtp_server):  # noqa: F811
+    message, raw = await _mail_with_portal_link("taro@example.jp")
+    await redis.enqueue_job("send_mail", message.id)
+
+    await run_worker()
+
+    parts = smtp_server.received[0].message.walk()
+    delivered = "".join(
+        p.get_payload(decode=True).decode() for p in parts if not p.is_multipart()
+    ) + str(smtp_server.received[0].message["List-Unsubscribe"])
+    assert raw in delivered and "/u/" in delivered
+    row = await MailMessage.get(id=message.id)
+    assert row.status == MailStatus.SENT
+    stored = _secrets_in(row)
+    assert raw not in stored, "the portal token stays in the outbox"
+    assert "/me/[redacted]" in row.body_text and "/u/[redacted]" in row.headers["List-Unsubscribe"]
+    assert f"https://other.example/me/{OTHER_SITE}" in row.body_text, "only our links change"
+    # the link the recipient holds still opens the portal
+    assert (await tokens.find(raw, TokenPurpose.PORTAL)).email_normalized == "taro@example.jp"
+
+
+async def test_a_bounced_mail_keeps_no_usable_token(redis, smtp_server):  # noqa: F811
+    smtp_server.reject("gone@example.jp")
+    message, raw = await _mail_with_portal_link("gone@example.jp")
+    await redis.enqueue_job("send_mail", message.id)
+
+    await run_worker()
+
+    row = await MailMessage.get(id=message.id)
+    assert row.status == MailStatus.FAILED
+    assert raw not in _secrets_in(row)
