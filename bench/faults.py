@@ -3,7 +3,7 @@ killed or stopped, Redis is killed and comes back empty, PostgreSQL stops for 20
 server answers 451 for 60 s. Each scenario prints delivered / duplicated / lost and the seconds
 from the fault's end to full delivery.
 
-    .venv/bin/python -m bench.faults [--mails 2000] [--only kill9,sigterm,redis,postgres,smtp451]
+    .venv/bin/python -m bench.faults [--mails 500] [--only kill9,sigterm,redis,postgres,smtp451]
 
 Private PostgreSQL, Redis and SMTP (relay.embedded, tests.fixtures.smtp): the machine's own
 services are never touched.
@@ -41,7 +41,7 @@ from server.queue import make_pool
 from tests.fixtures.smtp import SmtpServer
 
 # After the fault ends, full delivery is awaited this long before the rest counts as lost.
-PATIENCE_SECONDS = 180
+PATIENCE_SECONDS = 300
 FAULT_AT = 0.25  # the fault hits once this share of the mails went out
 
 
@@ -185,6 +185,10 @@ async def scenario(run: Run, name: str, count: int) -> dict:
     await asyncio.sleep(2)  # a late duplicate would show now
     received = Counter(r.rcpt_tos[0] for r in run.smtp.received)
     run.stop_workers()
+    unsent = await connections.get("default").execute_query_dict(
+        "SELECT status, attempts, count(*) AS n FROM mail_message WHERE status <> 'SENT' "
+        "GROUP BY status, attempts"
+    )
     mine = {f"{name}-{i}@example.jp" for i in range(count)}
     return {
         "scenario": label,
@@ -194,6 +198,7 @@ async def scenario(run: Run, name: str, count: int) -> dict:
         "lost": len(mine - set(received)),
         "seconds_to_full_delivery": round(seconds, 1) if done else None,
         "seconds_total": round(time.monotonic() - started, 1),
+        "not_sent": {f"{r['status']}/{r['attempts']}": r["n"] for r in unsent},
     }
 
 
@@ -243,12 +248,19 @@ def report(results: list[dict]) -> None:
     save("faults", {"scenarios": results}, "\n".join(lines))
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--mails", type=int, default=2000)
+    # 2,000 as in the issue is the aim; on the shared 2-core machine the SMTP sink in this
+    # process drains ~10 mails/s under load, so the default is 500 (bench/README.md).
+    parser.add_argument("--mails", type=int, default=500)
     parser.add_argument("--only", default=",".join(SCENARIOS))
     args = parser.parse_args()
     only = [name for name in args.only.split(",") if name]
+    signal.signal(signal.SIGTERM, _interrupt)  # stop the private services on the way out
     report(asyncio.run(main_async(args.mails, only)))
 
 
