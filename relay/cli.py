@@ -84,14 +84,12 @@ def serve(
 @app.command()
 def worker() -> None:
     """Runs an arq worker (jobs and cron)."""
-    from arq.worker import Worker
-
-    from workers.settings import worker_settings
+    from workers import runner
 
     settings = _settings()
     _require("DATABASE_URL", settings.database_url)
     _require("REDIS_URL", settings.redis_url)
-    Worker(**worker_settings()).run()
+    runner.run()
 
 
 @app.command()

@@ -92,7 +92,7 @@ async def create(
 async def set_status(principal: Principal, company_id: int, status: CompanyStatus) -> Company:
     principal.require_operator()
     async with in_transaction("default"):
-        company = await Company.select_for_update().get_or_none(id=company_id)
+        company = await Company.select_for_update(no_key=True).get_or_none(id=company_id)
         if company is None:
             raise NotFound("company", ["companyId"])
         previous = company.status
@@ -116,7 +116,7 @@ async def update_rejection_template(
     company_id = principal.require_company()
     templates.validate(subject, body)
     async with in_transaction("default"):
-        company = await Company.select_for_update().get(id=company_id)
+        company = await Company.select_for_update(no_key=True).get(id=company_id)
         sample = templates.render({"subject": subject, "body": body}, templates.sample_values())
         sending_guards.check_links({"subject": sample.subject, "body": sample.text}, company)
         company.rejection_templates = company.rejection_templates | {

@@ -1,8 +1,11 @@
 """Introduction credits: the append-only ledger, settlement (ten referrals for one credit),
 operator adjustments and the ledger check.
 
-Every writer locks the company row first (``select_for_update``), then anything else in
-primary-key order, so balance updates are serialised per company and never deadlock.
+Every writer locks the company row (``FOR NO KEY UPDATE``), then anything else in primary-key
+order, so balance updates are serialised per company and never deadlock. Not ``FOR UPDATE``:
+a caller that inserted a row referencing the company in the same transaction (an
+introduction) holds a KEY SHARE lock on it through the foreign key, and two such callers
+would each wait for the other's KEY SHARE to upgrade.
 Ledger rows are immutable and keyed by a deterministic business id: a retry finds the
 existing entry and never posts twice.
 """
@@ -105,7 +108,7 @@ async def _post(
     api_key_id: int | None,
 ) -> tuple[CreditEntry, bool]:
     async with in_transaction("default"):
-        company = await Company.select_for_update().get_or_none(id=company_id)
+        company = await Company.select_for_update(no_key=True).get_or_none(id=company_id)
         if company is None:
             raise NotFound("company", ["companyId"])
         existing = await CreditEntry.get_or_none(idempotency_key=key)
@@ -161,7 +164,7 @@ async def settle(company_id: int, *, holding: timedelta | None = None) -> list[C
     """
     written: list[CreditEntry] = []
     async with in_transaction("default"):
-        if await Company.select_for_update().get_or_none(id=company_id) is None:
+        if await Company.select_for_update(no_key=True).get_or_none(id=company_id) is None:
             raise NotFound("company")
         ids = await _lock_unsettled(company_id, holding)
         now = datetime.now(UTC)

@@ -119,7 +119,7 @@ async def update_policy(
     if errors:
         raise DomainError.many(errors)
     async with in_transaction("default"):
-        company = await Company.select_for_update().get(id=company_id)
+        company = await Company.select_for_update(no_key=True).get(id=company_id)
         if delays_days is not None:
             company.followup_delays = list(delays_days)
         if enabled is not None:

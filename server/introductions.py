@@ -9,8 +9,9 @@ Life of an introduction::
 The spend (``introduction:<id>``, -1) and the refund (``refund:introduction:<id>``, +1) are
 ledger entries keyed by the introduction, so a retry never posts twice and every refund
 matches exactly one spend. Lock order everywhere: candidate, then introduction, then the
-company (inside ``credits.post``), so requests, answers, withdrawals and the expiry cron
-never deadlock.
+company (inside ``credits.post``, ``FOR NO KEY UPDATE``: the introduction inserted before
+holds a KEY SHARE lock on it, which that lock does not wait for), so requests, answers,
+withdrawals and the expiry cron never deadlock.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ trips) and the claim are paid once per batch, not once per mail. Each mail is st
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -39,6 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
 from redis.exceptions import RedisError
 from tortoise import connections
 from tortoise.expressions import Q
@@ -68,16 +70,25 @@ SEND_JOB = "send_mail"
 MAX_ATTEMPTS = 30  # with the 10 min cap: about four hours of retrying
 BACKOFF_BASE_SECONDS = 5
 BACKOFF_CAP_SECONDS = 600
-# A claim older than this belongs to a dead worker: far above the job timeout (60 s), which
-# arq enforces, so a live worker never has its mail taken away.
-CLAIM_TIMEOUT = timedelta(minutes=5)
+# A send job takes along up to so many due mails on its SMTP connection (one job, one claim
+# for all), and hands the rest back after so many seconds.
+BATCH_SIZE = 20
+BATCH_SECONDS = 10.0
+# arq cancels a send job after this long (the batch deadline plus one mail's SMTP timeout);
+# a cancelled job hands its claims back.
+SEND_JOB_TIMEOUT_SECONDS = 30
+# A claim older than this belongs to a dead worker (kill -9, lost host): a live worker's job
+# ends by its timeout before, so it never has its mail taken away. The sweeper runs every
+# SWEEP_SECONDS: a dead worker's mails are back within CLAIM_TIMEOUT + SWEEP_SECONDS.
+CLAIM_TIMEOUT = timedelta(seconds=SEND_JOB_TIMEOUT_SECONDS + 5)
+SWEEP_SECONDS = 10
+# After the SMTP server accepted a mail, marking it SENT is retried this long (a database
+# outage): a mail left SENDING would be sent again once its claim expires.
+MARK_RETRY_SECONDS = 300.0
+MARK_RETRY_DELAY = 0.5
 # A retried row is left to its own arq retry for this long after it falls due.
 RETRY_GRACE = timedelta(minutes=1)
 SWEEP_BATCH = 1000
-# A send job takes along up to so many due mails on its SMTP connection (one job, one claim
-# for all), and hands the rest back after so many seconds (well inside the job timeout).
-BATCH_SIZE = 20
-BATCH_SECONDS = 10.0
 ONE_CLICK = "List-Unsubscribe=One-Click"
 # Headers the row may not override.
 _OWN_HEADERS = {"from", "to", "subject", "date", "message-id"}
@@ -287,23 +298,46 @@ async def send_batch(message_id: int, smtp: SmtpSender, redis: ArqRedis) -> Send
     claimed = await _claim(message_id, datetime.now(UTC), others=BATCH_SIZE - 1)
     await _unqueue(redis, [m.id for m in claimed if m.id != message_id])
     own = SendOutcome(SendResult.SKIPPED)
-    for index, message in enumerate(claimed):
-        if index and time.monotonic() - started > BATCH_SECONDS:
-            await _hand_back(redis, claimed[index:])
-            break
-        outcome = await _deliver(message, smtp)
-        if message.id == message_id:
-            own = outcome
-        elif outcome.retry_in is not None:
-            await _requeue(redis, [message], defer=outcome.retry_in)
-        if outcome.result == SendResult.RETRY:  # the server takes no mail now: stop here
-            await _hand_back(redis, claimed[index + 1 :])
-            break
+    untried = list(claimed)  # not handed to the SMTP server yet
+    sending: list[MailMessage] = []  # with the SMTP server, not accepted yet
+    try:
+        for index, message in enumerate(claimed):
+            if index and (_stopping or time.monotonic() - started > BATCH_SECONDS):
+                break
+            untried.remove(message)
+            sending[:] = [message]
+            outcome = await _deliver(message, smtp, sending)
+            sending.clear()
+            if message.id == message_id:
+                own = outcome
+            elif outcome.retry_in is not None:
+                await _requeue(redis, [(message.id, message.attempts)], defer=outcome.retry_in)
+            if outcome.result == SendResult.RETRY:  # the server takes no mail now: stop here
+                break
+    finally:
+        # Also when cancelled (a stopping worker, the job timeout) or failing (database down):
+        # what was not tried goes back at once instead of waiting for the claim to expire.
+        await _hand_back(redis, untried, sending)
     return own
 
 
-async def _deliver(message: MailMessage, smtp: SmtpSender) -> SendOutcome:
-    """Hands a claimed mail to the SMTP server and records the outcome on its row."""
+_stopping = False  # the worker was told to stop: batches end after the mail in hand
+
+
+def stop_batches(stopping: bool = True) -> None:
+    """A stopping worker: running batches hand back what they did not start sending."""
+    global _stopping
+    _stopping = stopping
+
+
+async def _deliver(
+    message: MailMessage, smtp: SmtpSender, sending: list[MailMessage] | None = None
+) -> SendOutcome:
+    """Hands a claimed mail to the SMTP server and records the outcome on its row.
+
+    ``sending`` is emptied the moment the server accepted the mail: from then on only marking
+    it SENT may touch the row.
+    """
     if message.status == MailStatus.SUPPRESSED:
         return SendOutcome(SendResult.SUPPRESSED)
     if message.status == MailStatus.CANCELLED:
@@ -316,6 +350,8 @@ async def _deliver(message: MailMessage, smtp: SmtpSender) -> SendOutcome:
         return SendOutcome(SendResult.FAILED, error=str(error))
     except SmtpTransientError as error:
         return await _defer(message, str(error))
+    if sending is not None:
+        sending.clear()
     await _mark_sent(message)
     return SendOutcome(SendResult.SENT)
 
@@ -341,8 +377,11 @@ _MARK_SENT = (
     "WHERE id = (SELECT referral_id FROM sent) AND status = 'PENDING' "
     "RETURNING id, company_id, application_id"
 )
+# The claim's attempt is taken back: the mail was never handed to the SMTP server.
 _HAND_BACK = (
-    "UPDATE mail_message SET status = 'PENDING' WHERE id = ANY($1::bigint[]) AND status = 'SENDING'"
+    "UPDATE mail_message SET status = 'PENDING', "
+    "attempts = CASE WHEN id = ANY($2::bigint[]) THEN attempts ELSE greatest(attempts - 1, 0) END "
+    "WHERE id = ANY($1::bigint[]) AND status = 'SENDING' RETURNING id, attempts"
 )
 
 
@@ -382,8 +421,8 @@ async def _settle_claim(row: dict, now: datetime) -> MailMessage:
 async def _unqueue(redis: ArqRedis, message_ids: list[int]) -> None:
     """Takes the first-attempt jobs of mails a batch took along off the queue.
 
-    Only a saving: a job left behind finds its mail claimed and skips it. Their arq job
-    keys expire by themselves; the ids are not reused (the next attempt's id differs).
+    Only a saving: a job left behind finds its mail claimed and skips it. Their job keys
+    stay until they expire; the sweeper sees through them (``_enqueue_swept``).
     """
     if not message_ids:
         return
@@ -395,24 +434,40 @@ async def _unqueue(redis: ArqRedis, message_ids: list[int]) -> None:
         )
 
 
-async def _hand_back(redis: ArqRedis, messages: list[MailMessage]) -> None:
-    """Claimed mails a batch did not get to: PENDING again, each with a job of its own.
+async def _hand_back(
+    redis: ArqRedis, untried: list[MailMessage], sending: list[MailMessage] = ()
+) -> None:
+    """Claimed mails a batch did not finish: PENDING again at once, each with a job of its own.
 
-    The claim's attempt stays counted, so the new job id never meets the unqueued one.
+    The claims of ``untried`` mails (never handed to the SMTP server) do not count as an
+    attempt; a mail the server had but did not accept yet (``sending``) keeps its attempt.
+    Never raises: with the database down the claims expire and the sweeper takes them back.
     """
-    if not messages:
+    ids = [m.id for m in [*untried, *sending]]
+    if not ids:
         return
-    await connections.get("default").execute_query_dict(_HAND_BACK, [[m.id for m in messages]])
-    await _requeue(redis, messages, defer=0)
-
-
-async def _requeue(redis: ArqRedis, messages: list[MailMessage], *, defer: int) -> None:
     try:
-        for message in messages:
+        rows = await connections.get("default").execute_query_dict(
+            _HAND_BACK, [ids, [m.id for m in sending]]
+        )
+    except Exception as error:  # a failing batch must not fail again here
+        log.warning("could not hand back %s claimed mails: %s", len(ids), error)
+        return
+    await _requeue(redis, [(r["id"], r["attempts"]) for r in rows], defer=0, fresh=True)
+
+
+async def _requeue(
+    redis: ArqRedis, messages: list[tuple[int, int]], *, defer: int, fresh: bool = False
+) -> None:
+    """A job for each (id, attempts); ``fresh``: an id no earlier job of the mail had (a
+    handed-back claim has the attempt number of a job that may still be in Redis)."""
+    try:
+        for message_id, attempts in messages:
+            own = job_id(message_id, attempts)
             await redis.enqueue_job(
                 SEND_JOB,
-                message.id,
-                _job_id=job_id(message.id, message.attempts),
+                message_id,
+                _job_id=f"{own}:{secrets.token_hex(4)}" if fresh else own,
                 _defer_by=defer or None,
             )
     except (RedisError, OSError) as error:  # the sweeper goes on from the rows
@@ -431,17 +486,47 @@ def scrubbed(message: MailMessage) -> dict[str, Any]:
     }
 
 
+# Marks still retrying after their job was cancelled; a stopping worker waits for them.
+_marking: set[asyncio.Task[None]] = set()
+
+
 async def _mark_sent(message: MailMessage) -> None:
-    # PENDING too: a sweeper that wrongly took us for dead must not send it again.
+    """Marks an accepted mail SENT, retrying through a database outage.
+
+    Shielded: a cancelled job (worker stop, job timeout) leaves the retries running, as the
+    row would otherwise go out again once its claim expired.
+    """
+    task = asyncio.ensure_future(_mark_sent_retrying(message, datetime.now(UTC)))
+    _marking.add(task)
+    task.add_done_callback(_marking.discard)
+    await asyncio.shield(task)
+
+
+async def _mark_sent_retrying(message: MailMessage, sent_at: datetime) -> None:
     clean = scrubbed(message)
     values = [
         message.id,
-        datetime.now(UTC),
+        sent_at,
         message_id_header(message.id),
         clean["body_text"],
         clean["body_html"],
         json.dumps(clean["headers"]),
     ]
+    deadline = time.monotonic() + MARK_RETRY_SECONDS
+    while True:
+        try:
+            await _write_sent(message, values)
+            return
+        except Exception as error:  # database down: retried, then reported
+            if time.monotonic() > deadline:
+                log.error("mail %s was sent but could not be marked SENT: %s", message.id, error)
+                raise
+            log.warning("mail %s sent, marking it SENT failed, retrying: %s", message.id, error)
+            await asyncio.sleep(MARK_RETRY_DELAY)
+
+
+async def _write_sent(message: MailMessage, values: list[Any]) -> None:
+    # PENDING too: a sweeper that wrongly took us for dead must not send it again.
     if message.referral_id is None:
         await connections.get("default").execute_query_dict(_MARK_SENT, values)
         return
@@ -449,6 +534,12 @@ async def _mark_sent(message: MailMessage) -> None:
         rows = await connections.get("default").execute_query_dict(_MARK_SENT, values)
         for row in rows:
             await emitters.referral_mailed(row["id"], row["company_id"], row["application_id"])
+
+
+async def wait_for_marks() -> None:
+    """Lets marks still retrying finish (a stopping worker; bound it with a timeout)."""
+    if _marking:
+        await asyncio.wait(list(_marking))
 
 
 async def _bounce(message: MailMessage, error: str) -> None:
@@ -516,15 +607,31 @@ async def sweep(redis: ArqRedis, now: datetime | None = None) -> int:
     enqueued = 0
     try:
         for message_id, attempts in dict([*due, *released]).items():
-            job = await redis.enqueue_job(
-                SEND_JOB, message_id, _job_id=job_id(message_id, attempts)
-            )
-            enqueued += job is not None  # None: a job with this id exists
+            enqueued += await _enqueue_swept(redis, job_id(message_id, attempts), message_id)
     except (RedisError, OSError) as error:  # the next sweep goes on from the rows
         log.warning("sweeper could not enqueue mails: %s", error)
     if enqueued:
         log.info("sweeper enqueued %s mails", enqueued)
     return enqueued
+
+
+async def _enqueue_swept(redis: ArqRedis, job: str, message_id: int) -> bool:
+    """Enqueues the job unless one with its id is queued or running.
+
+    arq refuses an id whose job key or result is still stored, also when that job will never
+    run: taken off the queue by a batch (its claim handed back since), or failed while the
+    database was down. Such leftovers are removed and the job enqueued after all.
+    """
+    if await redis.enqueue_job(SEND_JOB, message_id, _job_id=job) is not None:
+        return True
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.zscore(redis.default_queue_name, job)
+        pipe.exists(in_progress_key_prefix + job)
+        queued, running = await pipe.execute()
+    if queued is not None or running:
+        return False
+    await redis.delete(job_key_prefix + job, result_key_prefix + job)
+    return await redis.enqueue_job(SEND_JOB, message_id, _job_id=job) is not None
 
 
 async def _release_stale_claims(now: datetime) -> list[tuple[int, int]]:

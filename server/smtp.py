@@ -149,6 +149,9 @@ class SmtpSender:
             except (SMTPException, OSError, TimeoutError) as error:
                 await self._discard(polite=False)
                 raise SmtpTransientError(f"SMTP connection failed: {error}") from error
+            except asyncio.CancelledError:  # halfway through a mail: the connection is spent
+                await self._discard(polite=False)
+                raise
             finally:
                 self._last_used = time.monotonic()
             self._sent_on_connection += 1

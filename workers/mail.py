@@ -6,9 +6,11 @@ The worker keeps one ``SmtpSender`` (one SMTP connection) in its context for all
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
-from arq import Retry, cron
+from arq import Retry, cron, func
 
 from server import mail
 from server.config import get_settings
@@ -18,6 +20,8 @@ SMTP_KEY = "smtp"
 # arq tries of one job before the row is left to the sweeper (below the worker's max_tries,
 # so arq never fails the job for "max retries exceeded"; the sweeper goes on from the row).
 JOB_TRIES = 5
+# A stopping worker waits so long for SENT marks still retrying through a database outage.
+MARK_WAIT_SECONDS = 30
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -26,6 +30,9 @@ async def startup(ctx: dict[str, Any]) -> None:
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    # Mails the server accepted whose SENT mark is still being retried (database down).
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(mail.wait_for_marks(), MARK_WAIT_SECONDS)
     sender = ctx.pop(SMTP_KEY, None)
     if sender is not None:
         await sender.close()
@@ -60,5 +67,15 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     return await mail.sweep(ctx["redis"])
 
 
-# Every minute, at second 30 (the heartbeat has second 0); once across all workers.
-SWEEP_CRON = cron(sweep_outbox, second=30, unique=True, run_at_startup=True)
+# Every SWEEP_SECONDS, off the heartbeat's second 0; once across all workers. A dead worker's
+# claims are back within mail.CLAIM_TIMEOUT + SWEEP_SECONDS.
+SWEEP_CRON = cron(
+    sweep_outbox,
+    second=set(range(5, 60, mail.SWEEP_SECONDS)),
+    unique=True,
+    run_at_startup=True,
+)
+# No result kept: a failed job (database down) would keep its id ``mail:{id}`` blocked for
+# ``keep_result``, and the sweeper's first job for the mail with it. The job ends by the
+# batch's deadline; cancelled, it hands its claims back.
+SEND_MAIL = func(send_mail, keep_result=0, timeout=mail.SEND_JOB_TIMEOUT_SECONDS)

@@ -52,7 +52,7 @@ async def heartbeat(ctx: dict[str, Any]) -> str:
 
 FUNCTIONS = [
     heartbeat,
-    mail_jobs.send_mail,
+    mail_jobs.SEND_MAIL,
     mail_jobs.sweep_outbox,
     credit_jobs.settle_credits,
     introduction_jobs.expire_introductions,

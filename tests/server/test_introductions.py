@@ -218,6 +218,27 @@ async def test_concurrent_requests_for_one_candidate_spend_once(company_a):
     assert await balance(company_a.company_id) == 1
 
 
+async def test_fifty_concurrent_requests_spend_the_balance_without_deadlock(company_a):
+    # Inserting the introduction takes a KEY SHARE lock on the company row (its foreign key);
+    # a FOR UPDATE on that row afterwards made two spenders wait for each other.
+    await give_credits(company_a.company_id, 3)
+    opening = await opening_of(company_a.company_id)
+    people = [await network_candidate(f"c{i}@example.jp", name=f"候補 {i}") for i in range(50)]
+
+    results = await asyncio.gather(
+        *(introductions.request(principal(company_a), opening.id, c.id) for c in people),
+        return_exceptions=True,
+    )
+
+    made = [r for r in results if isinstance(r, Introduction)]
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(made) == 3, [r for r in results if not isinstance(r, Introduction | DomainError)]
+    assert len(refused) == 47
+    assert all(r.errors[0].code == ErrorCode.INSUFFICIENT_CREDITS for r in refused)
+    assert await balance(company_a.company_id) == 0
+    assert await credits.ledger_check() == []
+
+
 async def test_concurrent_retries_with_one_key_get_the_same_introduction(company_a):
     await give_credits(company_a.company_id, 2)
     opening = await opening_of(company_a.company_id)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import pytest_asyncio
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from server import mail, suppressions, tokens
@@ -431,13 +432,16 @@ async def test_a_transient_failure_in_a_batch_defers_that_mail_and_hands_the_res
     deferred = await MailMessage.get(id=failing.id)
     assert deferred.status == MailStatus.PENDING and deferred.attempts == 1
     assert deferred.send_after > datetime.now(UTC) + timedelta(seconds=5)
-    assert await MailMessage.filter(id__in=[m.id for m in rest], status="PENDING").count() == 3
-    # each has a job again: the deferred one after its backoff, the others at once
-    assert await queued_job_ids(redis, settings, failing, *rest) == {
-        f"mail:{m.id}:1" for m in (failing, *rest)
-    }
+    # never tried: handed back without an attempt counted
+    back = await MailMessage.filter(id__in=[m.id for m in rest], status="PENDING", attempts=0)
+    assert len(back) == 3
+    # each has a job again: the deferred one after its backoff, the others at once (an id of
+    # their own, as the first job's may still be in Redis)
+    jobs = await queued_job_ids(redis, settings, failing, *rest)
+    assert f"mail:{failing.id}:1" in jobs and len(jobs) == 4
+    rest_job = next(j for j in jobs if j.startswith(f"mail:{rest[0].id}:"))
     assert await redis.zscore(settings.queue_name, mail.job_id(failing.id, 1)) > (
-        await redis.zscore(settings.queue_name, mail.job_id(rest[0].id, 1)) + 5000
+        await redis.zscore(settings.queue_name, f"{settings.queue_name}:{rest_job}") + 5000
     )
 
 
@@ -453,7 +457,7 @@ async def test_a_batch_past_its_time_hands_the_rest_back(
     await mail.send_batch(first.id, sender, redis)
 
     assert [r.rcpt_tos[0] for r in smtp_server.received] == [first.recipient]
-    assert await MailMessage.filter(status=MailStatus.PENDING).count() == 3
+    assert await MailMessage.filter(status=MailStatus.PENDING, attempts=0).count() == 3
     for message in rest:  # their own jobs send them, once
         assert (await mail.send_batch(message.id, sender, redis)).result == SendResult.SENT
     assert len(smtp_server.received) == 4
@@ -639,3 +643,59 @@ async def test_an_unknown_token_is_a_friendly_404(client):
         assert response.status_code == 404
         assert "リンクが見つかりません" in response.text
     assert await Suppression.all().count() == 0
+
+
+# faults in the middle of a batch
+
+
+async def test_a_cancelled_batch_hands_its_claims_back_at_once(sender, smtp_server, redis):  # noqa: F811
+    # a stopping worker or the job timeout cancels the job while the server holds a mail
+    first, *rest = [await queue(f"user{i}@example.jp") for i in range(5)]
+    smtp_server.stall(3)
+    batch = asyncio.create_task(mail.send_batch(first.id, sender, redis))
+    await asyncio.sleep(1)  # claimed, and the first mail is with the server
+
+    batch.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await batch
+
+    rows = {m.id: m for m in await MailMessage.all()}
+    assert {r.status for r in rows.values()} == {MailStatus.PENDING}
+    assert rows[first.id].attempts == 1  # the server had it: a real attempt
+    assert [rows[m.id].attempts for m in rest] == [0, 0, 0, 0]  # never tried
+
+
+async def test_a_failing_batch_hands_back_what_it_did_not_try(sender, smtp_server, redis):  # noqa: F811
+    first, broken, *rest = [await queue(f"user{i}@example.jp") for i in range(4)]
+    # a header with a line break cannot be built: the batch fails at this mail
+    await MailMessage.filter(id=broken.id).update(headers={"X-Note": "a\nb"})
+
+    with pytest.raises(ValueError):
+        await mail.send_batch(first.id, sender, redis)
+
+    assert (await MailMessage.get(id=first.id)).status == MailStatus.SENT
+    back = await MailMessage.filter(id__in=[m.id for m in rest]).values_list("status", "attempts")
+    assert back == [(MailStatus.PENDING, 0)] * 2
+
+
+async def test_marking_sent_is_retried_until_the_database_takes_it(sender, smtp_server, redis):  # noqa: F811
+    message = await queue()
+    conn = connections.get("default")
+    name = f"refuse_sent_{message.id}"
+    # the database refuses to mark this mail SENT for a while (as during an outage)
+    await conn.execute_script(
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'database unavailable'; END $$; "
+        f"CREATE TRIGGER {name} BEFORE UPDATE ON mail_message FOR EACH ROW "
+        f"WHEN (NEW.id = {message.id} AND NEW.status = 'SENT') EXECUTE FUNCTION {name}()"
+    )
+
+    async def repair() -> None:
+        await asyncio.sleep(1.5)
+        await conn.execute_script(f"DROP TRIGGER {name} ON mail_message; DROP FUNCTION {name}()")
+
+    outcome, _ = await asyncio.gather(mail.send_batch(message.id, sender, redis), repair())
+
+    assert outcome.result == SendResult.SENT
+    assert (await MailMessage.get(id=message.id)).status == MailStatus.SENT
+    assert len(smtp_server.received) == 1
