@@ -7,7 +7,6 @@ The profile belongs to the person. Registration (``server.registration``) and th
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,7 +28,7 @@ from server.models import (
     Tag,
     TagCategory,
 )
-from server.text import normalize
+from server.text import normalize, split_list
 
 MAX_NAME = 100
 MAX_HEADLINE = 200
@@ -45,10 +44,6 @@ TAG_FIELDS: dict[str, TagCategory] = {
     "locations": TagCategory.LOCATION,
     "conditions": TagCategory.CONDITION,
 }
-
-# Separators people type between tags: ASCII/full-width commas (NFKC folds "，" to ","), the
-# Japanese "、", semicolons and line breaks.
-_TAG_SPLIT = re.compile(r"[,、;\n\r]+")
 
 
 @dataclass
@@ -91,15 +86,12 @@ def clean(text: str, *, multiline: bool = False) -> str:
 
 
 def split_tags(text: str) -> list[str]:
-    """Free text to tag texts: NFKC, split on commas/、/line breaks, blanks and repeats dropped."""
-    seen: set[str] = set()
-    out = []
-    for part in _TAG_SPLIT.split(unicodedata.normalize("NFKC", text)):
-        part = clean(part)
-        if part and part.casefold() not in seen:
-            seen.add(part.casefold())
-            out.append(part)
-    return out
+    """Free text to tag texts (``server.text.split_list``), control characters dropped.
+
+    Items joined by 中黒 or slashes stay whole here; :func:`resolve_tags` splits those that
+    name no tag.
+    """
+    return split_list(clean(text, multiline=True))
 
 
 def validate(data: ProfileInput) -> Profile:
@@ -158,14 +150,18 @@ def validate(data: ProfileInput) -> Profile:
 
 
 async def resolve_tags(profile: Profile) -> list[int]:
-    """Tag ids for the profile's tag texts (creating unreviewed tags for new words)."""
+    """Tag ids for the profile's tag texts (creating unreviewed tags for new words).
+
+    A text that names no tag of its field's category but exactly one reviewed tag of another
+    (フルリモート typed as a location) resolves to that tag (``tags.resolve_typed``).
+    """
     ids: list[int] = []
     for name, category in TAG_FIELDS.items():
         texts = profile.tags.get(category, [])
         if not texts:
             continue
         try:
-            found = await tags.resolve(texts, category)
+            found = await tags.resolve_typed(texts, category)
         except DomainError as error:
             for e in error.errors:
                 e.field = [name]
