@@ -40,8 +40,6 @@ from server import (
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, FieldError
 from server.models import (
-    Application,
-    ApplicationStatus,
     Candidate,
     Company,
     CompanyStatus,
@@ -139,14 +137,6 @@ def _url(path: str) -> str:
     return f"{get_settings().public_url}{path}"
 
 
-IN_PROCESS = [
-    ApplicationStatus.APPLIED,
-    ApplicationStatus.IN_REVIEW,
-    ApplicationStatus.OFFERED,
-    ApplicationStatus.HIRED,
-]
-
-
 async def _reachable(company_id: int, candidate: Candidate | None, now: datetime) -> bool:
     """Whether the company may mail the person now (call holding the candidate's lock)."""
     if candidate is None or candidate.erased_at is not None or not candidate.email:
@@ -157,13 +147,7 @@ async def _reachable(company_id: int, candidate: Candidate | None, now: datetime
         return False
     if await suppressions.is_suppressed(candidate.email):
         return False
-    # Someone applying again, in review, offered or hired there needs no invitation to apply.
-    in_process = await Application.filter(
-        company_id=company_id,
-        applicant__email_normalized=candidate.email_normalized,
-        status__in=IN_PROCESS,
-    ).exists()
-    return not in_process
+    return not await mail_budget.in_process(company_id, candidate.email_normalized)
 
 
 async def _reapply_url(company_id: int, candidate_id: int, applicant_id: int, opening_id: int):
@@ -302,7 +286,8 @@ async def _queue_capped(
 
 
 def alert_key(company_id: int, candidate_id: int, opening: Opening) -> str:
-    return f"alert:{company_id}:{candidate_id}:{opening.id}:{opening.opened_at.date().isoformat()}"
+    opened_on = opening.opened_at.date().isoformat()
+    return mail_budget.alert_key(company_id, candidate_id, opening.id, opened_on)
 
 
 async def opening_opened(redis: ArqRedis | None, opening: Opening) -> None:
