@@ -239,14 +239,14 @@ async def live(candidate_id: int, *, for_update: bool = False) -> Candidate:
 
 ERASURE_NOTICE = {
     Locale.JA: (
-        "【Career Relay】個人情報の削除のお知らせ（候補者 #{candidate_id}）",
-        "{company_name} ご担当者様\n\n"
-        "Career Relay を通じて貴社にご紹介し、連絡先をお渡しした候補者 #{candidate_id} "
+        "【キャリアリレー】個人情報の削除のお知らせ（候補者 #{candidate_id}）",
+        "{company_name}\n採用ご担当者様\n\n"
+        "キャリアリレーを通じて貴社にご紹介し、連絡先をお渡しした候補者 #{candidate_id}"
         "（紹介番号: {introductions}）が、"
-        "ご本人の申し出によりプロフィールと個人情報を削除しました。\n"
+        "ご本人の申し出によりプロフィールと個人情報を削除しました。"
         "貴社が受け取った当該候補者の個人情報（{items}）についても、"
         "法令上保存が必要なものを除き、削除または利用停止をお願いいたします。\n\n"
-        "Career Relay\n",
+        "キャリアリレー\n",
     ),
     Locale.EN: (
         "[Career Relay] Personal data erased (candidate #{candidate_id})",

@@ -27,6 +27,7 @@ from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
 from server import (
+    companies,
     consent,
     followup_mails,
     mail,
@@ -219,6 +220,13 @@ async def company_followups(company: Company, now: datetime) -> list[MailMessage
     return queued
 
 
+def _applied_on(row: dict, company: Company, candidate: Candidate) -> str:
+    """The day the person applied (not the day they were rejected), or "" when unknown."""
+    if row.get("applied_at") is None:
+        return ""
+    return followup_mails.local_date(row["applied_at"], company.timezone, candidate.locale)
+
+
 async def _queue_followup(company: Company, row: dict, key: str, now: datetime):
     async with in_transaction("default"):
         candidate = await mail_budget.lock_candidate(row["candidate_id"])
@@ -245,13 +253,13 @@ async def _queue_followup(company: Company, row: dict, key: str, now: datetime):
             candidate.locale,
             candidate_name=row["name"],
             company_name=company.name,
-            date=followup_mails.local_date(row["rejected_at"], company.timezone, candidate.locale),
+            applied_on=_applied_on(row, company, candidate),
             openings=listed,
             portal_url=_url("/me"),
             unsubscribe_url=unsubscribe,
         )
         message = await _queue_capped(
-            MailKind.FOLLOW_UP, candidate, company.id, rendered, key, unsubscribe, now
+            MailKind.FOLLOW_UP, candidate, company, rendered, key, unsubscribe, now
         )
     return message
 
@@ -259,7 +267,7 @@ async def _queue_followup(company: Company, row: dict, key: str, now: datetime):
 async def _queue_capped(
     kind: MailKind,
     candidate: Candidate,
-    company_id: int,
+    company: Company,
     rendered: RenderedMail,
     key: str,
     unsubscribe: str,
@@ -275,9 +283,10 @@ async def _queue_capped(
         locale=candidate.locale,
         dedupe_key=key,
         unsubscribe=unsubscribe,
-        company_id=company_id,
+        company_id=company.id,
         candidate_id=candidate.id,
         send_after=await mail_budget.place(candidate.id, now),
+        sender=companies.mail_sender(company, candidate.locale),
     )
     return message
 
@@ -356,7 +365,10 @@ async def _queue_alert(
             return None
         matched = await tags.by_ids(fit.matched_tag_ids)
         labels = [
-            (matched[t].label_en if candidate.locale == "en" else matched[t].label_ja)
+            (
+                matched[t].category,
+                matched[t].label_en if candidate.locale == "en" else matched[t].label_ja,
+            )
             for t in fit.matched_tag_ids
             if t in matched
         ]
@@ -374,7 +386,7 @@ async def _queue_alert(
             unsubscribe_url=unsubscribe,
         )
         message = await _queue_capped(
-            MailKind.OPENING_ALERT, candidate, company.id, rendered, key, unsubscribe, now
+            MailKind.OPENING_ALERT, candidate, company, rendered, key, unsubscribe, now
         )
     return message
 

@@ -46,7 +46,7 @@ async def test_candidate_walk_from_referral_to_erasure(
 
     # the registration page, prefilled, consents unticked
     await page.goto(f"/register/{token}")
-    assert await page.title() == "プロフィールの登録 | Career Relay"
+    assert await page.title() == "プロフィールの登録 | キャリアリレー"
     assert await page.input_value("#display_name") == "山田 太郎"
     assert await page.input_value("#email") == "taro.walk@example.jp"
     assert await page.get_attribute("#email", "readonly") is not None
@@ -108,7 +108,7 @@ async def test_candidate_walk_from_referral_to_erasure(
     mail = await MailMessage.get(kind=MailKind.PORTAL_LINK)
     portal_path = "/me/" + PORTAL_LINK.search(mail.body_text).group(1)
     await page.goto(portal_path)
-    assert await page.title() == "マイページ | Career Relay"
+    assert await page.title() == "マイページ | キャリアリレー"
     assert await page.input_value("#display_name") == "山田 太郎"
     assert "Python" in await page.input_value("#skills")
     await screenshots.take(page, "portal")

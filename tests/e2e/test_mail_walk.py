@@ -70,7 +70,7 @@ async def test_walk_from_the_rejection_mail_to_the_portal_link_mail(
     assert len(portal_mails) == 2
     [portal_link] = [p for p in _paths(portal_mails[1].message) if p.startswith("/me/")]
     await page.goto(portal_link)
-    assert await page.title() == "マイページ | Career Relay"
+    assert await page.title() == "マイページ | キャリアリレー"
     assert await page.input_value("#headline") == "データエンジニア"
     candidate = await Candidate.get(email_normalized="person7@example.jp")
     assert candidate.sharing is True
@@ -87,7 +87,7 @@ async def test_unsubscribe_from_a_mail_stops_later_mail(
 
     # when the candidate opens its unsubscribe link and confirms
     await page.goto(_unsubscribe_path(first.message))
-    assert await page.title() == "配信停止 | Career Relay"
+    assert await page.title() == "配信停止 | キャリアリレー"
     await screenshots.take(page, "unsubscribe")
     await page.click("button[type=submit]")
     await page.wait_for_selector("h1:has-text('配信を停止しました')")

@@ -81,7 +81,7 @@ async def test_portal_link_from_the_mail_opens_the_portal(client, company_a):
     assert page.status_code == 200
     assert 'value="山田 太郎"' in page.text
     assert "現在: 同意しています" in page.text
-    assert "株式会社エー からのご案内メール" in page.text
+    assert "株式会社エーからのご案内メール" in page.text
     token = await CandidateToken.get(purpose=TokenPurpose.PORTAL)
     assert token.candidate_id == candidate.id
     assert token.expires_at - datetime.now(UTC) > timedelta(days=6, hours=23)
@@ -264,7 +264,7 @@ async def test_introductions_are_listed(client, company_a, company_b):
 
     assert page.status_code == 200
     assert "SRE &lt;lead&gt;" in page.text
-    assert "B Corp があなたに会いたいと考えています。" in page.text
+    assert "B Corpから紹介リクエストが届いています。" in page.text
     assert "回答待ち" in page.text
     form_action = f'action="/me/{raw}/introductions/{intro.id}"'
     assert form_action in page.text
