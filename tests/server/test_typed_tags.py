@@ -158,3 +158,14 @@ async def test_misfiled_tags_are_folded_into_the_tag_they_name(seeded):
     assert [t.slug for t in await tags.resolve(["フルリモート"], TagCategory.LOCATION)] == [
         "full-remote"
     ]
+
+
+async def test_relay_migrate_runs_the_fold_after_the_seed(seeded):
+    from relay import cli
+
+    [junk] = await tags.resolve(["フルリモート"], TagCategory.LOCATION)
+
+    await cli._seed_and_fold()
+
+    await junk.refresh_from_db()
+    assert junk.merged_into_id == (await Tag.get(slug="full-remote")).id
