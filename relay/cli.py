@@ -92,15 +92,22 @@ def worker() -> None:
     runner.run()
 
 
+async def _seed_and_fold() -> None:
+    """The taxonomy, then the data fix of tags a form once filed under the wrong category."""
+    from server.tag_upkeep import fold_misfiled
+    from server.tags import seed as seed_taxonomy
+
+    await seed_taxonomy()
+    await fold_misfiled()
+
+
 @app.command()
 def migrate() -> None:
     """Creates the database if needed and applies every migration."""
-    from server.tags import seed as seed_taxonomy
-
     url = _require("DATABASE_URL", _settings().database_url)
     try:
         asyncio.run(run_migrations(url))
-        asyncio.run(_with_db(seed_taxonomy))
+        asyncio.run(_with_db(_seed_and_fold))
     except OSError as error:
         fail(f"cannot reach the database: {error}")
     typer.echo("migrations applied")

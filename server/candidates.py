@@ -7,7 +7,6 @@ The profile belongs to the person. Registration (``server.registration``) and th
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,7 +28,7 @@ from server.models import (
     Tag,
     TagCategory,
 )
-from server.text import normalize
+from server.text import normalize, split_list
 from server.webhooks import emitters
 
 MAX_NAME = 100
@@ -46,10 +45,6 @@ TAG_FIELDS: dict[str, TagCategory] = {
     "locations": TagCategory.LOCATION,
     "conditions": TagCategory.CONDITION,
 }
-
-# Separators people type between tags: ASCII/full-width commas (NFKC folds "，" to ","), the
-# Japanese "、", semicolons and line breaks.
-_TAG_SPLIT = re.compile(r"[,、;\n\r]+")
 
 
 @dataclass
@@ -92,15 +87,12 @@ def clean(text: str, *, multiline: bool = False) -> str:
 
 
 def split_tags(text: str) -> list[str]:
-    """Free text to tag texts: NFKC, split on commas/、/line breaks, blanks and repeats dropped."""
-    seen: set[str] = set()
-    out = []
-    for part in _TAG_SPLIT.split(unicodedata.normalize("NFKC", text)):
-        part = clean(part)
-        if part and part.casefold() not in seen:
-            seen.add(part.casefold())
-            out.append(part)
-    return out
+    """Free text to tag texts (``server.text.split_list``), control characters dropped.
+
+    Items joined by 中黒 or slashes stay whole here; :func:`resolve_tags` splits those that
+    name no tag.
+    """
+    return split_list(clean(text, multiline=True))
 
 
 def validate(data: ProfileInput) -> Profile:
@@ -159,14 +151,18 @@ def validate(data: ProfileInput) -> Profile:
 
 
 async def resolve_tags(profile: Profile) -> list[int]:
-    """Tag ids for the profile's tag texts (creating unreviewed tags for new words)."""
+    """Tag ids for the profile's tag texts (creating unreviewed tags for new words).
+
+    A text that names no tag of its field's category but exactly one reviewed tag of another
+    (フルリモート typed as a location) resolves to that tag (``tags.resolve_typed``).
+    """
     ids: list[int] = []
     for name, category in TAG_FIELDS.items():
         texts = profile.tags.get(category, [])
         if not texts:
             continue
         try:
-            found = await tags.resolve(texts, category)
+            found = await tags.resolve_typed(texts, category)
         except DomainError as error:
             for e in error.errors:
                 e.field = [name]
@@ -245,14 +241,14 @@ async def live(candidate_id: int, *, for_update: bool = False) -> Candidate:
 
 ERASURE_NOTICE = {
     Locale.JA: (
-        "【Career Relay】個人情報の削除のお知らせ（候補者 #{candidate_id}）",
-        "{company_name} ご担当者様\n\n"
-        "Career Relay を通じて貴社にご紹介し、連絡先をお渡しした候補者 #{candidate_id} "
+        "【キャリアリレー】個人情報の削除のお知らせ（候補者 #{candidate_id}）",
+        "{company_name}\n採用ご担当者様\n\n"
+        "キャリアリレーを通じて貴社にご紹介し、連絡先をお渡しした候補者 #{candidate_id}"
         "（紹介番号: {introductions}）が、"
-        "ご本人の申し出によりプロフィールと個人情報を削除しました。\n"
+        "ご本人の申し出によりプロフィールと個人情報を削除しました。"
         "貴社が受け取った当該候補者の個人情報（{items}）についても、"
         "法令上保存が必要なものを除き、削除または利用停止をお願いいたします。\n\n"
-        "Career Relay\n",
+        "キャリアリレー\n",
     ),
     Locale.EN: (
         "[Career Relay] Personal data erased (candidate #{candidate_id})",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from server import audit, rejection_reasons, sending_guards, templates
+from server import audit, mail, rejection_reasons, sending_guards, templates
 from server.auth import new_key
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import ApiKey, Company, CompanyStatus, Locale
@@ -127,6 +127,20 @@ async def update_rejection_template(
 
 
 MAX_UNDO_WINDOW_MINUTES = 24 * 60
+MAX_MAIL_FROM_NAME = 200
+# The From display name of a company's own mails when it set none.
+DEFAULT_FROM_NAME = {Locale.JA: "{name} 採用担当", Locale.EN: "{name} Recruiting"}
+
+
+def mail_sender(company: Company, locale: Locale | str) -> mail.Sender:
+    """Who the company's own mails (rejection, follow-up, alert) are from: its display name
+    (「株式会社〇〇 採用担当」 unless it set one) and its Reply-To (else its contact address),
+    so that the person can answer the company."""
+    default = DEFAULT_FROM_NAME[Locale.EN if str(locale) == "en" else Locale.JA]
+    return mail.Sender(
+        name=company.mail_from_name or default.format(name=company.name),
+        reply_to=company.reply_to_email or company.contact_email,
+    )
 
 
 async def update_settings(
@@ -135,8 +149,15 @@ async def update_settings(
     undo_window_minutes: int | None = None,
     agency_fee_yen: int | None = None,
     contact_email: str | None = None,
+    mail_from_name: str | None = None,
+    reply_to_email: str | None = None,
 ) -> Company:
-    """Changes the given settings of the caller's company."""
+    """Changes the given settings of the caller's company ("" clears the mail sender's
+    name and Reply-To, back to their defaults).
+
+    Raises:
+        DomainError: INVALID / TOO_LONG on the input field.
+    """
     company_id = principal.require_company()
     errors = []
     if undo_window_minutes is not None and not 0 <= undo_window_minutes <= MAX_UNDO_WINDOW_MINUTES:
@@ -149,6 +170,7 @@ async def update_settings(
         )
     if contact_email is not None and not is_email(contact_email):
         errors.append(FieldError(ErrorCode.INVALID, "not an email address", ["contactEmail"]))
+    errors += _sender_errors(mail_from_name, reply_to_email)
     if errors:
         raise DomainError.many(errors)
     company = await Company.get(id=company_id)
@@ -158,5 +180,22 @@ async def update_settings(
         company.agency_fee_yen = agency_fee_yen
     if contact_email is not None:
         company.contact_email = normalize(contact_email)
+    if mail_from_name is not None:
+        company.mail_from_name = normalize(mail_from_name)
+    if reply_to_email is not None:
+        company.reply_to_email = normalize(reply_to_email)
     await company.save()
     return company
+
+
+def _sender_errors(name: str | None, reply_to: str | None) -> list[FieldError]:
+    errors = []
+    if name is not None and len(normalize(name)) > MAX_MAIL_FROM_NAME:
+        errors.append(
+            FieldError(
+                ErrorCode.TOO_LONG, f"at most {MAX_MAIL_FROM_NAME} characters", ["mailFromName"]
+            )
+        )
+    if reply_to and not is_email(reply_to):
+        errors.append(FieldError(ErrorCode.INVALID, "not an email address", ["replyToEmail"]))
+    return errors

@@ -16,34 +16,30 @@ DEFAULT_ZONE = "Asia/Tokyo"
 FOLLOW_UP = {
     "ja": {
         "subject": "【{{ company_name }}】その後いかがお過ごしですか",
-        "body": """{{ candidate_name }} 様
+        "body": """{{ candidate_name }}様
 
-{{ date }}に{{ company_name }}の選考にご応募いただき、ありがとうございました。
-その後いかがお過ごしでしょうか。
+{% if applied_on %}{{ applied_on }}に{% else %}以前、{% endif %}弊社の選考にご応募いただき、誠にありがとうございました。その後いかがお過ごしでしょうか。
 
 {{ openings_block }}
-このメールは、{{ candidate_name }} 様が{{ company_name }}からのご連絡に
-同意くださったためお送りしています。
-同意の取り消しや、メールの一時停止はマイページからいつでもできます: {{ portal_url }}
+このメールは、{{ candidate_name }}様が弊社からのご連絡にご同意いただいたため、お送りしています。同意の取り消しやメールの一時停止は、マイページからいつでもできます: {{ portal_url }}
 
 {{ company_name }} 採用担当
 
 配信停止: {{ unsubscribe_url }}
 """,
-        "openings": "いま募集中の次の求人が、{{ candidate_name }} 様のご経験に合いそうです。\n"
-        "ご興味があれば、リンクから再応募いただけます（確認画面でボタンを押すまで応募にはなりません）。\n\n",
-        "none": "いまご経験に合う求人はありませんが、"
-        "新しい求人を始めたときにはお知らせします。\n\n",
+        "openings": "弊社でいま募集中の次の求人が、{{ candidate_name }}様のご経験やご希望に"
+        "合いそうです。ご興味があれば、リンクから再応募いただけます（確認画面でボタンを押すまで"
+        "応募にはなりません）。\n\n",
+        "none": "いまご経験に合う求人はございませんが、新しい求人を始めた際にはお知らせします。\n\n",
     },
     "en": {
         "subject": "{{ company_name }}: how are you doing?",
         "body": """Dear {{ candidate_name }},
 
-Thank you again for applying to {{ company_name }} on {{ date }}. We hope you are doing well.
+Thank you again for applying to {{ company_name }}{% if applied_on %} on {{ applied_on }}{% endif %}. We hope you are doing well.
 
 {{ openings_block }}
-You receive this mail because you agreed to hear from {{ company_name }}. You can withdraw
-that consent or pause mails at any time from your page: {{ portal_url }}
+You receive this mail because you agreed to hear from {{ company_name }}. You can withdraw that consent or pause mails at any time from your page: {{ portal_url }}
 
 {{ company_name }} Recruiting
 
@@ -59,17 +55,14 @@ Unsubscribe: {{ unsubscribe_url }}
 OPENING_ALERT = {
     "ja": {
         "subject": "【{{ company_name }}】新しい求人「{{ opening_title }}」のお知らせ",
-        "body": """{{ candidate_name }} 様
+        "body": """{{ candidate_name }}様
 
-{{ company_name }}で、新しい求人「{{ opening_title }}」の募集を始めました。
-{{ candidate_name }} 様のご経験（{{ matched }}）に合いそうなため、お知らせします。
+弊社で、新しい求人「{{ opening_title }}」の募集を始めました。{{ candidate_name }}様の{{ matched }}に合いそうなため、お知らせします。
 
 ご興味があれば、こちらから再応募いただけます（確認画面でボタンを押すまで応募にはなりません）:
 {{ reapply_url }}
 
-このメールは、{{ candidate_name }} 様が{{ company_name }}からのご連絡に
-同意くださったためお送りしています。
-同意の取り消しや、メールの一時停止はマイページからいつでもできます: {{ portal_url }}
+このメールは、{{ candidate_name }}様が弊社からのご連絡にご同意いただいたため、お送りしています。同意の取り消しやメールの一時停止は、マイページからいつでもできます: {{ portal_url }}
 
 {{ company_name }} 採用担当
 
@@ -80,14 +73,12 @@ OPENING_ALERT = {
         "subject": "{{ company_name }} has a new opening: {{ opening_title }}",
         "body": """Dear {{ candidate_name }},
 
-{{ company_name }} has just opened "{{ opening_title }}", which may fit your experience
-({{ matched }}).
+{{ company_name }} has just opened "{{ opening_title }}", which may fit your {{ matched }}.
 
 If you are interested, apply again here (nothing is sent before you confirm on the page):
 {{ reapply_url }}
 
-You receive this mail because you agreed to hear from {{ company_name }}. You can withdraw
-that consent or pause mails at any time from your page: {{ portal_url }}
+You receive this mail because you agreed to hear from {{ company_name }}. You can withdraw that consent or pause mails at any time from your page: {{ portal_url }}
 
 {{ company_name }} Recruiting
 
@@ -96,21 +87,36 @@ Unsubscribe: {{ unsubscribe_url }}
     },
 }
 
+# How the alert names what fits, by the matched tags' category (in this order).
+MATCHED_WORDS = {
+    "ja": {
+        "SKILL": "スキル",
+        "JOB_TYPE": "ご希望の職種",
+        "LOCATION": "ご希望の勤務地",
+        "CONDITION": "ご希望の働き方",
+    },
+    "en": {
+        "SKILL": "skills",
+        "JOB_TYPE": "preferred roles",
+        "LOCATION": "preferred locations",
+        "CONDITION": "preferred working conditions",
+    },
+}
+
 RECONFIRM = {
     "ja": {
-        "subject": "【Career Relay】ご同意の確認のお願い",
-        "body": """{{ candidate_name }} 様
+        "subject": "【キャリアリレー】ご同意の確認のお願い",
+        "body": """{{ candidate_name }}様
 
-Career Relay でいただいた次のご同意から1年以上が経ちました。
+キャリアリレーでいただいた次のご同意から1年以上が経ちました。
 
 {{ consents }}
 引き続き有効にする場合: {{ keep_url }}
 取り消す場合: {{ withdraw_url }}
 
-{{ deadline }}までにご回答がない場合は、これらのご同意を取り消したものとして扱い、
-マッチングとご連絡を停止します（マイページからいつでも同意し直せます）。
+{{ deadline }}までにご回答がない場合は、これらのご同意を取り消したものとして扱い、マッチングとご連絡を停止します（マイページからいつでも同意し直せます）。
 
-Career Relay
+キャリアリレー
 
 配信停止: {{ unsubscribe_url }}
 """,
@@ -127,8 +133,7 @@ More than a year has passed since you gave Career Relay the following consent:
 To keep it: {{ keep_url }}
 To withdraw it: {{ withdraw_url }}
 
-Without an answer by {{ deadline }}, we will treat it as withdrawn and stop matching and
-mailing you (you can agree again at any time from your page).
+Without an answer by {{ deadline }}, we will treat it as withdrawn and stop matching and mailing you (you can agree again at any time from your page).
 
 Career Relay
 
@@ -161,12 +166,13 @@ def follow_up(
     *,
     candidate_name: str,
     company_name: str,
-    date: str,
+    applied_on: str,
     openings: list[tuple[str, str]],
     portal_url: str,
     unsubscribe_url: str,
 ) -> RenderedMail:
-    """The follow-up mail; ``openings`` are (title, re-apply URL) pairs, best first."""
+    """The follow-up mail; ``openings`` are (title, re-apply URL) pairs, best first;
+    ``applied_on`` is the day the person applied ("" when unknown: the mail names no day)."""
     texts = FOLLOW_UP[_lang(locale)]
     if openings:
         bullet = "-" if _lang(locale) == "en" else "■"
@@ -180,11 +186,27 @@ def follow_up(
         {
             "candidate_name": candidate_name,
             "company_name": company_name,
-            "date": date,
+            "applied_on": applied_on,
             "openings_block": block,
             "portal_url": portal_url,
             "unsubscribe_url": unsubscribe_url,
         },
+    )
+
+
+def matched_words(locale: Locale | str, matched: list[tuple[str, str]]) -> str:
+    """What fits, named by category: (category, label) pairs →
+    「スキル（Python、SQL）、ご希望の勤務地（東京都）」."""
+    lang = _lang(locale)
+    by_category: dict[str, list[str]] = {}
+    for category, label in matched:
+        by_category.setdefault(str(category), []).append(label)
+    words = MATCHED_WORDS[lang]
+    if lang == "en":
+        parts = [f"{words[c]} ({', '.join(by_category[c])})" for c in words if c in by_category]
+        return ", ".join(parts)
+    return "、".join(
+        f"{words[c]}（{'、'.join(by_category[c])}）" for c in words if c in by_category
     )
 
 
@@ -194,19 +216,19 @@ def opening_alert(
     candidate_name: str,
     company_name: str,
     opening_title: str,
-    matched: list[str],
+    matched: list[tuple[str, str]],
     reapply_url: str,
     portal_url: str,
     unsubscribe_url: str,
 ) -> RenderedMail:
-    separator = ", " if _lang(locale) == "en" else "、"
+    """The new-opening alert; ``matched`` are the (category, label) of the tags that fit."""
     return templates.render(
         OPENING_ALERT[_lang(locale)],
         {
             "candidate_name": candidate_name,
             "company_name": company_name,
             "opening_title": opening_title,
-            "matched": separator.join(matched),
+            "matched": matched_words(locale, matched),
             "reapply_url": reapply_url,
             "portal_url": portal_url,
             "unsubscribe_url": unsubscribe_url,

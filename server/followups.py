@@ -27,6 +27,7 @@ from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
 from server import (
+    companies,
     consent,
     followup_mails,
     mail,
@@ -40,8 +41,6 @@ from server import (
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, FieldError
 from server.models import (
-    Application,
-    ApplicationStatus,
     Candidate,
     Company,
     CompanyStatus,
@@ -139,14 +138,6 @@ def _url(path: str) -> str:
     return f"{get_settings().public_url}{path}"
 
 
-IN_PROCESS = [
-    ApplicationStatus.APPLIED,
-    ApplicationStatus.IN_REVIEW,
-    ApplicationStatus.OFFERED,
-    ApplicationStatus.HIRED,
-]
-
-
 async def _reachable(company_id: int, candidate: Candidate | None, now: datetime) -> bool:
     """Whether the company may mail the person now (call holding the candidate's lock)."""
     if candidate is None or candidate.erased_at is not None or not candidate.email:
@@ -157,13 +148,7 @@ async def _reachable(company_id: int, candidate: Candidate | None, now: datetime
         return False
     if await suppressions.is_suppressed(candidate.email):
         return False
-    # Someone applying again, in review, offered or hired there needs no invitation to apply.
-    in_process = await Application.filter(
-        company_id=company_id,
-        applicant__email_normalized=candidate.email_normalized,
-        status__in=IN_PROCESS,
-    ).exists()
-    return not in_process
+    return not await mail_budget.in_process(company_id, candidate.email_normalized)
 
 
 async def _reapply_url(company_id: int, candidate_id: int, applicant_id: int, opening_id: int):
@@ -235,6 +220,13 @@ async def company_followups(company: Company, now: datetime) -> list[MailMessage
     return queued
 
 
+def _applied_on(row: dict, company: Company, candidate: Candidate) -> str:
+    """The day the person applied (not the day they were rejected), or "" when unknown."""
+    if row.get("applied_at") is None:
+        return ""
+    return followup_mails.local_date(row["applied_at"], company.timezone, candidate.locale)
+
+
 async def _queue_followup(company: Company, row: dict, key: str, now: datetime):
     async with in_transaction("default"):
         candidate = await mail_budget.lock_candidate(row["candidate_id"])
@@ -261,13 +253,13 @@ async def _queue_followup(company: Company, row: dict, key: str, now: datetime):
             candidate.locale,
             candidate_name=row["name"],
             company_name=company.name,
-            date=followup_mails.local_date(row["rejected_at"], company.timezone, candidate.locale),
+            applied_on=_applied_on(row, company, candidate),
             openings=listed,
             portal_url=_url("/me"),
             unsubscribe_url=unsubscribe,
         )
         message = await _queue_capped(
-            MailKind.FOLLOW_UP, candidate, company.id, rendered, key, unsubscribe, now
+            MailKind.FOLLOW_UP, candidate, company, rendered, key, unsubscribe, now
         )
     return message
 
@@ -275,7 +267,7 @@ async def _queue_followup(company: Company, row: dict, key: str, now: datetime):
 async def _queue_capped(
     kind: MailKind,
     candidate: Candidate,
-    company_id: int,
+    company: Company,
     rendered: RenderedMail,
     key: str,
     unsubscribe: str,
@@ -291,9 +283,10 @@ async def _queue_capped(
         locale=candidate.locale,
         dedupe_key=key,
         unsubscribe=unsubscribe,
-        company_id=company_id,
+        company_id=company.id,
         candidate_id=candidate.id,
         send_after=await mail_budget.place(candidate.id, now),
+        sender=companies.mail_sender(company, candidate.locale),
     )
     return message
 
@@ -302,7 +295,8 @@ async def _queue_capped(
 
 
 def alert_key(company_id: int, candidate_id: int, opening: Opening) -> str:
-    return f"alert:{company_id}:{candidate_id}:{opening.id}:{opening.opened_at.date().isoformat()}"
+    opened_on = opening.opened_at.date().isoformat()
+    return mail_budget.alert_key(company_id, candidate_id, opening.id, opened_on)
 
 
 async def opening_opened(redis: ArqRedis | None, opening: Opening) -> None:
@@ -371,7 +365,10 @@ async def _queue_alert(
             return None
         matched = await tags.by_ids(fit.matched_tag_ids)
         labels = [
-            (matched[t].label_en if candidate.locale == "en" else matched[t].label_ja)
+            (
+                matched[t].category,
+                matched[t].label_en if candidate.locale == "en" else matched[t].label_ja,
+            )
             for t in fit.matched_tag_ids
             if t in matched
         ]
@@ -389,7 +386,7 @@ async def _queue_alert(
             unsubscribe_url=unsubscribe,
         )
         message = await _queue_capped(
-            MailKind.OPENING_ALERT, candidate, company.id, rendered, key, unsubscribe, now
+            MailKind.OPENING_ALERT, candidate, company, rendered, key, unsubscribe, now
         )
     return message
 

@@ -81,18 +81,18 @@ async def get(principal: Principal, introduction_id: int) -> Introduction:
 
 MAIL = {
     Locale.JA: (
-        "【Career Relay】{company}から「{opening}」のご紹介リクエストが届きました",
-        "{name} 様\n\n"
-        "Career Relay に共有いただいたプロフィールをご覧になった {company} から、"
-        "求人「{opening}」について、あなたにお会いしたいとのリクエストが届きました。\n\n"
-        "承諾すると、お名前とメールアドレスを {company} にだけお伝えします。"
-        "お断りした場合、企業にあなたの情報が伝わることはありません。\n\n"
+        "【キャリアリレー】{company}から「{opening}」のご紹介リクエストが届きました",
+        "{name}様\n\n"
+        "キャリアリレーに共有いただいたプロフィールをご覧になった{company}から、"
+        "求人「{opening}」について、{name}様にお会いしたいとのリクエストが届きました。\n\n"
+        "承諾すると、お名前とメールアドレスを{company}にだけお伝えします。"
+        "お断りした場合、企業に{name}様の情報が伝わることはありません。\n\n"
         "承諾する: {accept_url}\n"
         "お断りする: {decline_url}\n\n"
         "リンクを開くと確認画面が表示され、ボタンを押したときに回答が確定します。\n"
         "回答期限: {expires}（期限を過ぎると、リクエストは自動的に終了します）\n\n"
         "紹介リクエストの一覧、プロフィールや同意の変更はマイページから: {portal_url}\n\n"
-        "Career Relay\n",
+        "キャリアリレー\n",
     ),
     Locale.EN: (
         "[Career Relay] {company} would like to meet you about “{opening}”",

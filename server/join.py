@@ -41,14 +41,14 @@ LINK_LIFETIME = timedelta(days=180)
 
 CONFIRM_MAIL = {
     Locale.JA: (
-        "【Career Relay】メールアドレスの確認",
-        "Career Relay へのご登録をご希望いただき、ありがとうございます。\n"
-        "{company_name} のリンクからお申し込みがありました。\n\n"
+        "【キャリアリレー】メールアドレスの確認",
+        "キャリアリレーへのご登録をご希望いただき、ありがとうございます。"
+        "{company_name}のリンクからお申し込みがありました。\n\n"
         "次のリンクを開き、メールアドレスを確認して登録を続けてください（{hours}時間有効）:\n"
         "{url}\n\n"
         "お心当たりのない場合は、このメールを破棄してください。"
         "確認されない限り、このアドレスが登録されることはありません。\n\n"
-        "Career Relay\n",
+        "キャリアリレー\n",
     ),
     Locale.EN: (
         "[Career Relay] Confirm your email address",

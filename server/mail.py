@@ -96,8 +96,8 @@ _OWN_HEADERS = {"from", "to", "subject", "date", "message-id"}
 _INSERT = (
     "INSERT INTO mail_message (kind, company_id, candidate_id, referral_id, recipient, locale, "
     "subject, body_text, body_html, headers, status, attempts, dedupe_key, send_after, "
-    "message_id, last_error, created_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, '', '', $14) "
+    "message_id, last_error, created_at, from_name) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, '', '', $14, $15) "
     "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
 )
 _RELEASE = (
@@ -106,6 +106,14 @@ _RELEASE = (
     "last_error = CASE WHEN attempts >= $2 THEN $3 ELSE $4 END "
     "WHERE status = 'SENDING' AND claimed_at < $1 RETURNING id, attempts, status"
 )
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who a company's own mail is from: the From display name and the Reply-To address."""
+
+    name: str
+    reply_to: str = ""
 
 
 class SendResult(StrEnum):
@@ -171,11 +179,13 @@ async def queue_mail(
     candidate_id: int | None = None,
     referral_id: int | None = None,
     send_after: datetime | None = None,
+    sender: Sender | None = None,
 ) -> tuple[MailMessage, bool]:
     """Adds a PENDING mail to the outbox in the caller's transaction.
 
     The recipient is stored normalised (suppressions match on it). A taken ``dedupe_key`` is
-    not an error and does not abort the caller's transaction.
+    not an error and does not abort the caller's transaction. A company's own mail gives its
+    ``sender``: the From display name and the Reply-To address.
 
     Returns:
         The row and True, or the row already holding ``dedupe_key`` and False.
@@ -186,6 +196,8 @@ async def queue_mail(
     if not is_email(recipient):
         raise DomainError(ErrorCode.INVALID, "not a valid email address", ["recipient"])
     headers = unsubscribe_headers(unsubscribe) if unsubscribe else {}
+    if sender is not None and sender.reply_to:
+        headers["Reply-To"] = sender.reply_to
     now = datetime.now(UTC)
     values = [
         kind.value,
@@ -202,6 +214,7 @@ async def queue_mail(
         dedupe_key,
         send_after or now,
         now,
+        sender.name if sender is not None else "",
     ]
     # execute_query_dict: Tortoise's execute_query drops the RETURNING rows of an INSERT.
     rows = await connections.get("default").execute_query_dict(_INSERT, values)
@@ -239,7 +252,7 @@ def build_email(message: MailMessage) -> Message:
         email.attach(_text_part(message.body_html, "html"))
     else:
         email = _text_part(message.body_text, "plain")
-    email["From"] = _from_header(get_settings().mail_from)
+    email["From"] = _from_header(get_settings().mail_from, message.from_name)
     email["To"] = envelope_address(message.recipient)
     email["Subject"] = _header(message.subject)
     email["Date"] = format_datetime(datetime.now(UTC))
@@ -267,8 +280,11 @@ def _header(value: str) -> str | Header:
 
 
 @cache
-def _from_header(mail_from: str) -> str:
-    return formataddr(parseaddr(mail_from), charset="utf-8")
+def _from_header(mail_from: str, name: str = "") -> str:
+    """The network's address, with a company's display name on its own mails (the address
+    stays on the network's sending domain, which SPF and DKIM vouch for)."""
+    network_name, address = parseaddr(mail_from)
+    return formataddr((name or network_name, address), charset="utf-8")
 
 
 async def send(message_id: int, smtp: SmtpSender) -> SendOutcome:

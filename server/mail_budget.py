@@ -15,12 +15,30 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from server.config import get_settings
-from server.models import Candidate, Consent, ConsentScope, MailKind, MailMessage, MailStatus
+from server.models import (
+    Application,
+    ApplicationStatus,
+    Candidate,
+    Consent,
+    ConsentScope,
+    MailKind,
+    MailMessage,
+    MailStatus,
+    Opening,
+    OpeningStatus,
+)
 
 CAPPED_KINDS = frozenset({MailKind.FOLLOW_UP, MailKind.OPENING_ALERT})
 WINDOW = timedelta(days=30)
 # Mails that went or may still go out; cancelled, failed and suppressed ones cost nothing.
 _SPENT = (MailStatus.PENDING, MailStatus.SENDING, MailStatus.SENT)
+# Someone applying again, in review, offered or hired at a company needs no invitation there.
+IN_PROCESS = (
+    ApplicationStatus.APPLIED,
+    ApplicationStatus.IN_REVIEW,
+    ApplicationStatus.OFFERED,
+    ApplicationStatus.HIRED,
+)
 
 
 async def lock_candidate(candidate_id: int) -> Candidate | None:
@@ -52,11 +70,49 @@ async def place(candidate_id: int, desired: datetime) -> datetime:
     return earliest_slot(await _spent_times(candidate_id), desired, cap)
 
 
+def alert_key(company_id: int, candidate_id: int, opening_id: int, opened_on: str) -> str:
+    """Outbox dedupe key of a new-opening alert (the opening is read back from it)."""
+    return f"alert:{company_id}:{candidate_id}:{opening_id}:{opened_on}"
+
+
+def alert_opening_id(message: MailMessage) -> int | None:
+    if message.kind != MailKind.OPENING_ALERT:
+        return None
+    parts = message.dedupe_key.split(":")
+    return int(parts[3]) if len(parts) == 5 and parts[3].isdigit() else None
+
+
+async def in_process(company_id: int | None, email_normalized: str | None) -> bool:
+    """Whether the person (by address) has an application in process at the company."""
+    if company_id is None or not email_normalized:
+        return False
+    return await Application.filter(
+        company_id=company_id,
+        applicant__email_normalized=email_normalized,
+        status__in=list(IN_PROCESS),
+    ).exists()
+
+
+async def _opening_stop(message: MailMessage, email_normalized: str | None) -> str | None:
+    opening_id = alert_opening_id(message)
+    if opening_id is None:
+        return None
+    opening = await Opening.get_or_none(id=opening_id)
+    if opening is None or opening.status != OpeningStatus.OPEN:
+        return "opening closed"
+    if email_normalized and await Application.exists(
+        opening_id=opening_id, applicant__email_normalized=email_normalized
+    ):
+        return "applied to the opening"
+    return None
+
+
 async def stop_reason(message: MailMessage, now: datetime) -> str | None:
     """Why a claimed capped mail must not go out any more, or None.
 
-    Consent may be withdrawn, the profile erased or mails paused after the mail was queued
-    (a capped mail may wait for weeks).
+    Every reason not to send that was checked when the mail was queued is checked again, as
+    a capped mail may wait for weeks: consent withdrawn, profile erased, mails paused, the
+    person applying or in process at the company, the alert's opening closed.
     """
     if message.kind not in CAPPED_KINDS or message.candidate_id is None:
         return None
@@ -75,4 +131,6 @@ async def stop_reason(message: MailMessage, now: datetime) -> str | None:
     )
     if latest is None or not latest.granted:
         return "follow-up consent withdrawn"
-    return None
+    if await in_process(message.company_id, candidate.email_normalized):
+        return "in process at the company"
+    return await _opening_stop(message, candidate.email_normalized)

@@ -161,6 +161,10 @@ class Company(Model):
     locale = fields.CharEnumField(Locale, max_length=2, default=Locale.JA)
     timezone = fields.CharField(max_length=64, default="Asia/Tokyo")
     contact_email = fields.CharField(max_length=320, default="")
+    # Its own mails' From display name (e.g. 「株式会社〇〇 採用担当」; empty: the name plus
+    # 採用担当) and Reply-To (empty: contact_email); the address stays the network's.
+    mail_from_name = fields.CharField(max_length=200, default="")
+    reply_to_email = fields.CharField(max_length=320, default="")
     join_code = fields.CharField(max_length=32, unique=True)
     join_clicks = fields.IntField(default=0)
     followup_delays = fields.JSONField(default=default_followup_delays)
@@ -571,6 +575,8 @@ class MailMessage(Model):
         "models.Referral", related_name="mails", null=True, on_delete=fields.SET_NULL
     )
     recipient = fields.CharField(max_length=320)
+    # The From display name of a company's own mail (empty: the network's, RELAY_MAIL_FROM).
+    from_name = fields.CharField(max_length=200, default="")
     locale = fields.CharEnumField(Locale, max_length=2, default=Locale.JA)
     subject = fields.CharField(max_length=500)
     body_text = fields.TextField()

@@ -24,7 +24,16 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from server import candidates, consent, matching, queue, referral_fraud, tokens
+from server import (
+    candidates,
+    consent,
+    mail,
+    matching,
+    queue,
+    referral_fraud,
+    registration_mails,
+    tokens,
+)
 from server.errors import DomainError, ErrorCode
 from server.models import (
     Applicant,
@@ -73,6 +82,7 @@ class RegistrationResult:
     company: Company
     already_done: bool
     qualified_company_id: int | None = None
+    confirmation_id: int | None = None  # the registration confirmation mail
 
 
 async def _referral(raw: str, *, for_update: bool = False) -> Referral:
@@ -187,6 +197,8 @@ async def register(
             # the retry finds the winner's row and updates it.
             if attempt == 2:
                 raise
+    if redis is not None and result.confirmation_id is not None:
+        await mail.enqueue_send(redis, [result.confirmation_id])
     if redis is not None and result.qualified_company_id is not None:
         await queue.enqueue(redis, SETTLE_JOB, result.qualified_company_id)
     if result.candidate is not None and result.candidate.sharing:
@@ -236,7 +248,10 @@ async def _register(
         await emitters.referral(referral, "REGISTERED")
         qualified = await qualify(candidate)
         await referral.refresh_from_db()
-    return RegistrationResult(candidate, referral, company, False, qualified)
+        confirmation = await registration_mails.queue_confirmation(
+            candidate, company, referral.id, locale
+        )
+    return RegistrationResult(candidate, referral, company, False, qualified, confirmation.id)
 
 
 async def qualify(candidate: Candidate) -> int | None:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import mail, referrals, rejection_reasons, sending_guards, templates
+from server import companies, mail, referrals, rejection_reasons, sending_guards, templates
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import (
@@ -124,6 +124,7 @@ async def _queue_rejection_mail(
         company_id=company.id,
         referral_id=referral.id if referral else None,
         send_after=send_after,
+        sender=companies.mail_sender(company, applicant.locale),
     )
     if not created:  # a concurrent rejection of the same person won the day's mail
         if referral is not None:

@@ -176,3 +176,31 @@ async def merge(principal: Principal, source_ids: list[int], target_id: int) -> 
         )
     tags.forget()
     return MergeResult(target=target, merged=sources, repointed=repointed)
+
+
+async def fold_misfiled() -> dict[int, int]:
+    """Folds the unreviewed tags that name exactly one reviewed tag of another category into
+    it (uses re-pointed, ``merged_into`` set); returns {folded id: target id}.
+
+    Such tags were created when a form resolved only its own category (「フルリモート」 typed
+    as a location became a LOCATION tag, so the remote waiver never applied). Run by
+    ``relay migrate`` after the seed; safe to run again (it finds nothing the second time).
+    """
+    junk = await Tag.filter(reviewed=False, merged_into_id=None)
+    keys = {t.id: normalize_tag_text(t.label_ja) for t in junk}
+    named = await tags.unambiguous([k for k in keys.values() if k])
+    folds = {
+        t.id: named[keys[t.id]].id
+        for t in junk
+        if keys[t.id] in named and named[keys[t.id]].category != t.category
+    }
+    if not folds:
+        return {}
+    async with in_transaction("default") as conn:
+        for source, target in folds.items():
+            for table in TAGGED_TABLES:
+                await conn.execute_query(_REPOINT_SQL.format(table=table), [[source], target])
+            await Tag.filter(id=source).update(merged_into_id=target)
+            await Tag.filter(merged_into_id=source).update(merged_into_id=target)
+    tags.forget()
+    return folds

@@ -29,7 +29,7 @@ from tortoise.transactions import in_transaction
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode
 from server.models import Tag, TagCategory
-from server.text import fold, normalize, slugify
+from server.text import COMPOUND_SEPARATORS, fold, normalize, slugify, split_compound
 
 MAX_TAG_LENGTH = 100
 MAX_SEARCH_RESULTS = 50
@@ -187,11 +187,32 @@ def _matches(tag: Tag, keys: set[str]) -> Iterable[tuple[str, int]]:
             yield synonym, 2
 
 
-async def _lookup(keys: list[str], category: TagCategory | None) -> dict[str, Tag]:
-    """Best existing tag of each key, in one query for the whole batch."""
-    query = Tag.annotate(ja_key=Lower("label_ja"), en_key=Lower("label_en")).filter(
+def _keyed(keys: list[str]):
+    """Tags answering to any of the keys by slug, label or synonym."""
+    return Tag.annotate(ja_key=Lower("label_ja"), en_key=Lower("label_en")).filter(
         Q(slug__in=keys) | Q(synonyms__overlap=keys) | Q(ja_key__in=keys) | Q(en_key__in=keys)
     )
+
+
+async def unambiguous(keys: list[str]) -> dict[str, Tag]:
+    """Of each key, the one reviewed tag of any category that answers to it, if only one
+    does (after merges): 「フルリモート」 names one tag whatever field it was typed in."""
+    keyset = set(keys)
+    named: dict[str, list[Tag]] = {}
+    for tag in await _keyed(keys).filter(reviewed=True):
+        for key, _ in _matches(tag, keyset):
+            named.setdefault(key, []).append(tag)
+    found = {}
+    for key, tags_ in named.items():
+        finals = {t.id: t for t in await _follow_merges(tags_)}
+        if len(finals) == 1:
+            found[key] = next(iter(finals.values()))
+    return found
+
+
+async def _lookup(keys: list[str], category: TagCategory | None) -> dict[str, Tag]:
+    """Best existing tag of each key, in one query for the whole batch."""
+    query = _keyed(keys)
     if category is not None:
         query = query.filter(category=category)
     keyset = set(keys)
@@ -245,7 +266,11 @@ async def _follow_merges(found: list[Tag]) -> list[Tag]:
 
 
 async def resolve_each(
-    texts: Iterable[str], category: TagCategory | None = None, *, create: bool = True
+    texts: Iterable[str],
+    category: TagCategory | None = None,
+    *,
+    create: bool = True,
+    across: bool = False,
 ) -> dict[str, Tag]:
     """Like :func:`resolve`, keyed by each text's normalised form (``normalize_tag_text``)."""
     wanted = _wanted(texts)
@@ -253,6 +278,9 @@ async def resolve_each(
         return {}
     found = await _lookup(list(wanted), category)
     missing = {key: display for key, display in wanted.items() if key not in found}
+    if missing and across and category is not None:
+        found.update(await unambiguous(list(missing)))
+        missing = {key: display for key, display in missing.items() if key not in found}
     if missing and create:
         found.update(await _create(missing, category or DEFAULT_CATEGORY))
     keys = [key for key in wanted if key in found]
@@ -260,20 +288,46 @@ async def resolve_each(
 
 
 async def resolve(
-    texts: Iterable[str], category: TagCategory | None = None, *, create: bool = True
+    texts: Iterable[str],
+    category: TagCategory | None = None,
+    *,
+    create: bool = True,
+    across: bool = False,
 ) -> list[Tag]:
     """Tags of free texts, de-duplicated, in order of first appearance.
 
     Works on the whole batch at once (one lookup query, plus one insert and one select when
     something is new), so imports can resolve thousands of texts cheaply. Blank texts are
     ignored. With ``create``, unknown texts become unreviewed tags of ``category`` (SKILL when
-    none is given); without it they are left out.
+    none is given); without it they are left out. With ``across``, a text that names no tag
+    of ``category`` but exactly one reviewed tag of another category resolves to that one.
 
     Raises:
         DomainError: TOO_LONG for a text over ``MAX_TAG_LENGTH`` characters.
     """
-    tags = (await resolve_each(texts, category, create=create)).values()
+    tags = (await resolve_each(texts, category, create=create, across=across)).values()
     return list({t.id: t for t in tags}.values())
+
+
+async def resolve_typed(texts: list[str], category: TagCategory) -> list[Tag]:
+    """Tags of the items a person typed into a form field of ``category``.
+
+    An item joined by 中黒 or slashes is one tag when it names one (「CI/CD」,
+    「パート・アルバイト」), else its parts are (「Python・SQL」 → Python, SQL). Items resolve
+    across categories where unambiguous (:func:`resolve` with ``across``).
+    """
+    items = list(texts)
+    for separators in COMPOUND_SEPARATORS:  # 中黒 first: 「CI/CD・Python」
+        compounds = [t for t in items if len(split_compound(t, separators)) > 1]
+        known = await resolve_each(compounds, category, create=False, across=True)
+        items = [
+            part
+            for text in items
+            for part in (
+                [text] if normalize_tag_text(text) in known else split_compound(text, separators)
+            )
+        ]
+    return await resolve(items, category, across=True)
 
 
 async def search(

@@ -35,7 +35,9 @@ WITH rejected AS (
          max(ap.evaluation) AS evaluation,
          bool_or(ap.silver_medalist) AS silver_medalist,
          array_agg(DISTINCT ap.opening_id) AS opening_ids,
-         (array_agg(a.id ORDER BY ap.decided_at DESC NULLS LAST, ap.id DESC))[1] AS applicant_id
+         (array_agg(a.id ORDER BY ap.decided_at DESC NULLS LAST, ap.id DESC))[1] AS applicant_id,
+         (array_agg(ap.applied_at ORDER BY ap.decided_at DESC NULLS LAST, ap.id DESC))[1]
+           AS applied_at
   FROM application ap JOIN applicant a ON a.id = ap.applicant_id
   WHERE ap.company_id = $1 AND ap.status = 'REJECTED'
   GROUP BY a.email_normalized
@@ -47,7 +49,7 @@ follow_up AS (
 ),
 p AS (
   SELECT c.id AS candidate_id, c.tag_ids, c.locale, c.email AS candidate_email,
-         r.rejected_at, r.evaluation, r.silver_medalist, r.opening_ids,
+         r.rejected_at, r.applied_at, r.evaluation, r.silver_medalist, r.opening_ids,
          a.id AS applicant_id, a.name, a.email
   FROM rejected r
   JOIN candidate c ON c.email_normalized = r.email_normalized

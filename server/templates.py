@@ -124,20 +124,17 @@ def _check_nodes(tree: nodes.Node, in_loop: bool = False) -> None:
 DEFAULTS: dict[str, dict[str, str]] = {
     "ja": {
         "subject": "【{{ company_name }}】選考結果のご連絡",
-        "body": """{{ candidate_name }} 様
+        "body": """{{ candidate_name }}様
 
-このたびは{{ company_name }}の「{{ opening_title }}」にご応募いただき、誠にありがとうございました。
+このたびは弊社の「{{ opening_title }}」の求人にご応募いただき、誠にありがとうございました。
 慎重に選考を進めました結果、誠に残念ながら、今回はご期待に沿いかねる結果となりました。
 
-{{ company_name }}は、応募してくださった方のこれからのキャリアを応援するため、
-パートナー企業のネットワーク「Career Relay」と提携しています。
-ご登録（無料）いただくと、匿名のプロフィールでパートナー企業の求人とマッチングし、
-ご本人が承諾された場合にのみ企業へご紹介します。
+弊社は、ご応募くださった方のこれからのキャリアを応援するため、パートナー企業のネットワーク「キャリアリレー」に参加しています。ご登録（無料）いただくと、匿名のプロフィールでパートナー企業の求人とマッチングし、ご本人が承諾された場合にのみ企業へご紹介します。
 
-ご登録はこちら（あなた専用のリンクです）:
+ご登録はこちら（{{ candidate_name }}様専用のリンクです）:
 {{ registration_url }}
 
-末筆ながら、{{ candidate_name }} 様の今後のご活躍を心よりお祈り申し上げます。
+末筆ながら、{{ candidate_name }}様の今後のご活躍を心よりお祈り申し上げます。
 
 {{ company_name }} 採用担当
 
@@ -149,12 +146,9 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "body": """Dear {{ candidate_name }},
 
 Thank you for applying for the position "{{ opening_title }}" at {{ company_name }}.
-After careful consideration, we regret to inform you that we will not be moving forward
-with your application this time.
+After careful consideration, we regret to inform you that we will not be moving forward with your application this time.
 
-To support your next step, {{ company_name }} partners with Career Relay, a free network of
-hiring companies. Register with an anonymous profile to be matched with partner openings;
-you are introduced to a company only when you accept.
+To support your next step, {{ company_name }} partners with Career Relay, a free network of hiring companies. Register with an anonymous profile to be matched with partner openings; you are introduced to a company only when you accept.
 
 Register here (this link is personal to you):
 {{ registration_url }}
@@ -172,9 +166,9 @@ Unsubscribe: {{ unsubscribe_url }}
 PLAIN: dict[str, dict[str, str]] = {
     "ja": {
         "subject": "【{{ company_name }}】選考結果のご連絡",
-        "body": """{{ candidate_name }} 様
+        "body": """{{ candidate_name }}様
 
-このたびは{{ company_name }}の「{{ opening_title }}」にご応募いただき、誠にありがとうございました。
+このたびは弊社の「{{ opening_title }}」の求人にご応募いただき、誠にありがとうございました。
 慎重に選考を進めました結果、誠に残念ながら、今回はご期待に沿いかねる結果となりました。
 
 {{ company_name }} 採用担当

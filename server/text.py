@@ -8,6 +8,12 @@ import unicodedata
 _SPACES = re.compile(r"\s+")
 _SLUG_DROP = re.compile(r"[^a-z0-9\-]+")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Between the items of a typed list, after NFKC (which folds "，；｜" to ",;|" and the
+# half-width "､" to "、"): commas, 、, semicolons, bars and line breaks.
+_LIST_SPLIT = re.compile(r"[,、;|\n\r]+")
+# Inside one item, 中黒 and slashes also separate ("Python・SQL", "AWS／GCP"), but they are
+# part of some names too ("CI/CD", "パート・アルバイト"): callers decide (server/tags.py).
+COMPOUND_SEPARATORS = "・/"
 
 
 def normalize(text: str) -> str:
@@ -48,3 +54,23 @@ def slugify(text: str) -> str:
     """ASCII slug; empty when the text has no ASCII letters or digits."""
     slug = _SLUG_DROP.sub("-", fold(text).replace(" ", "-"))
     return re.sub(r"-{2,}", "-", slug).strip("-")
+
+
+def split_list(text: str) -> list[str]:
+    """Items of a typed list: NFKC, split on commas, 、, ;, | and line breaks, each item
+    normalised; blanks and repeats (case-insensitive) dropped, order kept."""
+    seen: set[str] = set()
+    out = []
+    for part in _LIST_SPLIT.split(unicodedata.normalize("NFKC", text)):
+        part = normalize(part)
+        if part and part.casefold() not in seen:
+            seen.add(part.casefold())
+            out.append(part)
+    return out
+
+
+def split_compound(item: str, separators: str = COMPOUND_SEPARATORS) -> list[str]:
+    """The parts of a list item joined by 中黒 or slashes (one part when there are none)."""
+    parts = [normalize(p) for p in re.split(f"[{re.escape(separators)}]", normalize(item))]
+    parts = [p for p in parts if p]
+    return parts if len(parts) > 1 else [normalize(item)]

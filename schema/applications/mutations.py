@@ -206,6 +206,17 @@ class UpdateCompanySettingsInput:
     contact_email: str | None = strawberry.field(
         default=None, description="The company's contact address, up to 320 characters."
     )
+    mail_from_name: str | None = strawberry.field(
+        default=None,
+        description="From display name of the company's own mails (rejection, follow-up, "
+        "alert), up to 200 characters, e.g. 「株式会社〇〇 採用担当」; the address stays the "
+        "network's. Empty: the company name and 採用担当 (Recruiting).",
+    )
+    reply_to_email: str | None = strawberry.field(
+        default=None,
+        description="Reply-To of the company's own mails, so that candidates can answer the "
+        "company. Empty: contactEmail.",
+    )
 
 
 def _app_id(gid: relay.GlobalID) -> int:
@@ -399,5 +410,7 @@ class ApplicationMutations:
             undo_window_minutes=input.undo_window_minutes,
             agency_fee_yen=input.agency_fee_yen,
             contact_email=input.contact_email,
+            mail_from_name=input.mail_from_name,
+            reply_to_email=input.reply_to_email,
         )
         return CompanyPayload(company=Company.from_model(company), user_errors=[])

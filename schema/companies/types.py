@@ -67,6 +67,12 @@ class Company(relay.Node):
     )
     locale: Locale = strawberry.field(description="Default language of its mails.")  # type: ignore[valid-type]
     contact_email: str = strawberry.field(description="Where the network writes to the company.")
+    mail_from_name: str = strawberry.field(
+        description="From display name of its own mails; empty: its name and 採用担当."
+    )
+    reply_to_email: str = strawberry.field(
+        description="Reply-To of its own mails; empty: contactEmail."
+    )
     credit_balance: int = strawberry.field(description="Introduction credits available now.")
     created_at: datetime = strawberry.field(description="When the company was created.")
     join_code: strawberry.Private[str]
@@ -132,6 +138,8 @@ class Company(relay.Node):
             status=company.status,
             locale=company.locale,
             contact_email=company.contact_email,
+            mail_from_name=company.mail_from_name,
+            reply_to_email=company.reply_to_email,
             credit_balance=company.credit_balance,
             created_at=company.created_at,
             join_code=company.join_code,

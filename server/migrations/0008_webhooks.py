@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0006_abuse_guards')]
+    dependencies = [("models", "0007_company_mail_sender")]
 
     initial = False
 

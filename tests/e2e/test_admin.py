@@ -30,7 +30,7 @@ async def test_operator_signs_in_and_sees_the_demo_network(page, app, screenshot
 
     # then: the dashboard, with charts drawn on the server and every demo company
     assert page.url.endswith("/admin")
-    assert await page.title() == "ネットワークの状況 | Career Relay 運営管理"
+    assert await page.title() == "ネットワークの状況 | キャリアリレー運営管理"
     headings = await page.locator("h2").all_inner_texts()
     assert headings == ["ファネル", "週ごとの推移", "メール送信キュー", "参加企業"]
     assert await page.locator("figure.chart svg").count() == 4

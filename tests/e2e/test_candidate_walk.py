@@ -46,12 +46,13 @@ async def test_candidate_walk_from_referral_to_erasure(
 
     # the registration page, prefilled, consents unticked
     await page.goto(f"/register/{token}")
-    assert await page.title() == "プロフィールの登録 | Career Relay"
+    assert await page.title() == "プロフィールの登録 | キャリアリレー"
     assert await page.input_value("#display_name") == "山田 太郎"
     assert await page.input_value("#email") == "taro.walk@example.jp"
     assert await page.get_attribute("#email", "readonly") is not None
     assert not await page.is_checked("#share")
     assert not await page.is_checked("#follow_up")
+    assert (await page.inner_text("label[for=headline]")).startswith("ひとこと自己紹介")
     await screenshots.take(page, "register")
 
     # a mistake first: no headline, years in words
@@ -75,6 +76,9 @@ async def test_candidate_walk_from_referral_to_erasure(
     await page.check("#follow_up")
     await page.click("button[type=submit]")
     await page.wait_for_selector("text=ご登録ありがとうございます")
+    assert "マイページへのリンクを、ご登録のメールアドレスにお送りしました。" in (
+        await page.inner_text("main")
+    )
     await screenshots.take(page, "thanks")
 
     candidate = await Candidate.get(email_normalized="taro.walk@example.jp")
@@ -104,11 +108,13 @@ async def test_candidate_walk_from_referral_to_erasure(
     await page.wait_for_url("**/me/sent")
     await screenshots.take(page, "me-sent")
 
-    # the mail is in the outbox (sending it over SMTP is tested elsewhere)
-    mail = await MailMessage.get(kind=MailKind.PORTAL_LINK)
+    # the mail is in the outbox (sending it over SMTP is tested elsewhere), after the
+    # registration confirmation
+    confirmation, mail = await MailMessage.filter(kind=MailKind.PORTAL_LINK).order_by("id")
+    assert confirmation.subject == "【キャリアリレー】ご登録ありがとうございます"
     portal_path = "/me/" + PORTAL_LINK.search(mail.body_text).group(1)
     await page.goto(portal_path)
-    assert await page.title() == "マイページ | Career Relay"
+    assert await page.title() == "マイページ | キャリアリレー"
     assert await page.input_value("#display_name") == "山田 太郎"
     assert "Python" in await page.input_value("#skills")
     await screenshots.take(page, "portal")

@@ -57,7 +57,8 @@ async def test_walk_from_the_rejection_mail_to_the_portal_link_mail(
     await page.click("button[type=submit]")
     await page.wait_for_selector("text=ご登録ありがとうございます")
 
-    # then the referral qualifies, and a portal link asked for on /me arrives by mail
+    # then the referral qualifies, the registration confirmation carries the portal link,
+    # and a portal link asked for on /me arrives by mail too
     assert (await Referral.get()).status == ReferralStatus.QUALIFIED
     await page.goto("/me")
     await page.fill(
@@ -67,10 +68,12 @@ async def test_walk_from_the_rejection_mail_to_the_portal_link_mail(
     await page.wait_for_url("**/me/sent")
     await drain()
     portal_mails = [r for r in smtp_server.received if r.rcpt_tos == ["person7@example.jp"]]
-    assert len(portal_mails) == 2
-    [portal_link] = [p for p in _paths(portal_mails[1].message) if p.startswith("/me/")]
+    assert len(portal_mails) == 3
+    assert portal_mails[1].message["Subject"] == "【キャリアリレー】ご登録ありがとうございます"
+    assert [p for p in _paths(portal_mails[1].message) if p.startswith("/me/")]
+    [portal_link] = [p for p in _paths(portal_mails[2].message) if p.startswith("/me/")]
     await page.goto(portal_link)
-    assert await page.title() == "マイページ | Career Relay"
+    assert await page.title() == "マイページ | キャリアリレー"
     assert await page.input_value("#headline") == "データエンジニア"
     candidate = await Candidate.get(email_normalized="person7@example.jp")
     assert candidate.sharing is True
@@ -87,7 +90,7 @@ async def test_unsubscribe_from_a_mail_stops_later_mail(
 
     # when the candidate opens its unsubscribe link and confirms
     await page.goto(_unsubscribe_path(first.message))
-    assert await page.title() == "配信停止 | Career Relay"
+    assert await page.title() == "配信停止 | キャリアリレー"
     await screenshots.take(page, "unsubscribe")
     await page.click("button[type=submit]")
     await page.wait_for_selector("h1:has-text('配信を停止しました')")

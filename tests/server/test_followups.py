@@ -51,8 +51,9 @@ async def test_follow_ups_go_out_at_182_and_365_days_once_each():
     assert len(rows) == 2
     assert {r.recipient for r in rows} == {"taro@example.jp"}
     assert "データエンジニア" in rows[0].body_text and "/a/" in rows[0].body_text
-    # the rejection date in the company's time zone (T0 is 12:00 in Tokyo)
-    assert "2025年3月3日" in rows[0].body_text
+    # the application date (20 days before the rejection), in the company's time zone
+    assert "2025年2月11日に弊社の選考にご応募いただき" in rows[0].body_text
+    assert "2025年3月3日" not in rows[0].body_text
     assert rows[0].headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
@@ -267,7 +268,7 @@ async def test_an_english_speaker_gets_the_follow_up_in_english():
 
     assert message.locale == Locale.EN
     assert message.subject == "Alpha Inc: how are you doing?"
-    assert "Dear Ann Lee," in message.body_text and "on 3 March 2025" in message.body_text
+    assert "Dear Ann Lee," in message.body_text and "on 11 February 2025" in message.body_text
     assert "- Data engineer\nhttp://relay.test/a/" in message.body_text
 
 

@@ -102,7 +102,7 @@ async def test_request_spends_one_credit_and_mails_the_candidate(company_a):
     assert mail.recipient == "hanako@example.jp"
     assert mail.locale == Locale.JA
     assert "株式会社エー" in mail.subject and "データ基盤エンジニア" in mail.subject
-    assert mail.body_text.startswith("佐藤 花子 様")
+    assert mail.body_text.startswith("佐藤 花子様")
     assert mail.headers["List-Unsubscribe"].startswith("<http://relay.test/u/")
     links = LINK.findall(mail.body_text)
     assert [answer for _, answer in links] == ["accept", "decline"]

@@ -17,7 +17,7 @@ def test_default_japanese_mail_has_the_usual_form():
     rendered = templates.render(templates.DEFAULTS["ja"], templates.SAMPLE)
 
     assert rendered.subject == "【サンプル株式会社】選考結果のご連絡"
-    assert rendered.text.startswith("山田 太郎 様")
+    assert rendered.text.startswith("山田 太郎様")
     assert "ご応募いただき、誠にありがとうございました" in rendered.text
     assert templates.SAMPLE["registration_url"] in rendered.text
     assert "今後のご活躍を心よりお祈り申し上げます" in rendered.text

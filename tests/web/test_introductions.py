@@ -53,7 +53,7 @@ async def test_opening_the_mailed_link_changes_nothing(client, company_a):
     assert intro.status == IntroductionStatus.REQUESTED
     assert await ProvisionRecord.all().count() == 0
     assert "この紹介を承諾しますか？" in accept_page.text
-    assert "株式会社エー が、求人「データ基盤エンジニア」について" in accept_page.text
+    assert "株式会社エーから、求人「データ基盤エンジニア」について" in accept_page.text
     assert 'value="accept"' in accept_page.text and 'value="decline"' not in accept_page.text
     assert "この紹介をお断りしますか？" in decline_page.text
     assert 'value="decline"' in decline_page.text and 'value="accept"' not in decline_page.text
@@ -74,7 +74,7 @@ async def test_accepting_through_the_link_hands_over_the_contact(client, company
     assert response.status_code == 303
     assert response.headers["location"] == f"/me/introductions/{links['token']}?ok=ACCEPTED"
     shown = await client.get(response.headers["location"])
-    assert "承諾しました。株式会社エー にお名前とメールアドレスをお伝えしました。" in shown.text
+    assert "承諾しました。株式会社エーにお名前とメールアドレスをお伝えしました。" in shown.text
     assert "承諾済み" in shown.text
     assert 'name="answer"' not in shown.text  # nothing left to answer
     await intro.refresh_from_db()

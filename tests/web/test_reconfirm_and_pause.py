@@ -71,7 +71,7 @@ async def test_the_portal_pauses_and_resumes(client):
     assert paused.status_code == 303 and paused.headers["location"].endswith("?ok=pause")
     assert (await Candidate.get(id=person.id)).paused_until == pause.end_of(day)
     portal = await client.get(paused.headers["location"])
-    assert f"{day.isoformat()} まで一時停止しています" in portal.text
+    assert f"{day.isoformat()}まで一時停止しています" in portal.text
 
     resumed = await post_form(client, f"/me/{raw}/pause", {"resume": "1"}, form_page=f"/me/{raw}")
     assert resumed.status_code == 303

@@ -10,6 +10,7 @@ from server.models import (
     Candidate,
     Consent,
     ConsentScope,
+    MailMessage,
     Referral,
     ReferralStatus,
     Tag,
@@ -70,7 +71,9 @@ async def test_get_never_changes_the_referral(client, company_a):
     assert before[0] == ReferralStatus.MAILED
 
 
-async def test_register_creates_candidate_consents_and_qualifies(client, company_a, redis):
+async def test_register_creates_candidate_consents_and_qualifies(
+    client, company_a, redis, fresh_mail_ids
+):
     # given
     referral, raw = await make_referral(company_a.company_id, email="taro@example.jp")
 
@@ -99,8 +102,10 @@ async def test_register_creates_candidate_consents_and_qualifies(client, company
     assert referral.candidate_id == candidate.id
     assert referral.registered_at is not None and referral.qualified_at is not None
     jobs = await redis.queued_jobs(queue_name=get_settings().queue_name)
+    confirmation = await MailMessage.get(candidate_id=candidate.id)
     assert sorted((j.function, j.args) for j in jobs) == [
         ("match_candidate", (candidate.id,)),
+        ("send_mail", (confirmation.id,)),
         ("settle_credits", (company_a.company_id,)),
     ]
 
