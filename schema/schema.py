@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -15,6 +16,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.relay.types import GlobalIDValueError
 from strawberry.tools import merge_types
 from strawberry.utils.logging import StrawberryLogger
 
@@ -48,7 +50,7 @@ from schema.webhooks.mutations import WebhookMutations
 from schema.webhooks.queries import WebhookQueries
 from server.config import get_settings
 from server.db import is_unavailable
-from server.errors import DomainError
+from server.errors import DomainError, ErrorCode
 
 
 @strawberry.type
@@ -110,6 +112,19 @@ Mutation = merge_types(
 )
 
 
+def _expected(original: BaseException | None) -> dict:
+    """The code of an expected failure that reached GraphQL without one: a query refused by
+    the core (mutations have userErrors), an ID literal that is no global ID."""
+    if isinstance(original, DomainError):
+        first = original.errors[0]
+        return {"code": first.code.value, "field": first.field}
+    if isinstance(original, GlobalIDValueError):
+        return {"code": "INVALID_ID"}
+    if isinstance(original, StrawberryInputCoercionError):
+        return {"code": ErrorCode.INVALID.value}
+    return {}
+
+
 class Schema(strawberry.Schema):
     def process_errors(self, errors: list, execution_context: Any = None) -> None:
         """Logs unexpected errors with their traceback; expected ones (validation, public
@@ -117,13 +132,8 @@ class Schema(strawberry.Schema):
         the context: the transport answers 503 (relay/app.py)."""
         for error in errors:
             original = error.original_error
-            if isinstance(original, DomainError) and "code" not in (error.extensions or {}):
-                # A query (mutations have userErrors) refused by the core: its code, unmasked.
-                first = original.errors[0]
-                error.extensions = (error.extensions or {}) | {
-                    "code": first.code.value,
-                    "field": first.field,
-                }
+            if "code" not in (error.extensions or {}):
+                error.extensions = (error.extensions or {}) | _expected(original)
             if is_unavailable(original):
                 context = getattr(execution_context, "context", None)
                 if context is not None:
