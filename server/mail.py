@@ -416,9 +416,7 @@ async def _settle_claim(row: dict, now: datetime) -> MailMessage:
     message = MailMessage._init_from_db(**row)
     if suppressions.blocks(reason, message.kind):
         async with in_transaction("default"):
-            message.status, message.last_error = MailStatus.SUPPRESSED, f"suppressed: {reason}"
-            message.attempts -= 1  # nothing was attempted
-            await message.save(update_fields=["status", "last_error", "attempts"])
+            await _close_unsent(message, MailStatus.SUPPRESSED, f"suppressed: {reason}")
             closed = (
                 ReferralStatus.BOUNCED
                 if reason == SuppressionReason.BOUNCED
@@ -428,10 +426,18 @@ async def _settle_claim(row: dict, now: datetime) -> MailMessage:
         return message
     stop = await mail_budget.stop_reason(message, now)
     if stop is not None:  # a waiting follow-up whose person withdrew, paused or left
-        message.status, message.last_error = MailStatus.CANCELLED, stop
-        message.attempts -= 1
-        await message.save(update_fields=["status", "last_error", "attempts"])
+        await _close_unsent(message, MailStatus.CANCELLED, stop)
     return message
+
+
+async def _close_unsent(message: MailMessage, status: MailStatus, reason: str) -> None:
+    """A claimed mail that will never go out: its reason kept, its links' tokens not."""
+    message.status, message.last_error = status, reason
+    message.attempts -= 1  # nothing was attempted
+    for name, value in scrubbed(message).items():
+        setattr(message, name, value)
+    fields = ["status", "last_error", "attempts", "body_text", "body_html", "headers"]
+    await message.save(update_fields=fields)
 
 
 async def _unqueue(redis: ArqRedis, message_ids: list[int]) -> None:

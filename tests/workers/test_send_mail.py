@@ -14,9 +14,9 @@ from arq import Retry
 from arq.connections import RedisSettings, create_pool
 from arq.worker import Worker
 
-from server import mail, tokens
+from server import mail, suppressions, tokens
 from server.config import get_settings
-from server.models import MailKind, MailMessage, MailStatus, TokenPurpose
+from server.models import MailKind, MailMessage, MailStatus, SuppressionReason, TokenPurpose
 from server.smtp import SmtpSender
 from tests.fixtures.smtp import fresh_mail_ids, smtp_server, smtp_settings  # noqa: F401
 from workers import mail as mail_jobs
@@ -272,3 +272,15 @@ async def test_a_failed_send_job_does_not_block_the_sweepers_next_job(redis, smt
 
     assert len(smtp_server.received) == 1
     assert (await MailMessage.get(id=message.id)).status == MailStatus.SENT
+
+
+async def test_a_mail_suppressed_at_its_claim_keeps_no_usable_token(redis, smtp_server):  # noqa: F811
+    message, raw = await _mail_with_portal_link("left@example.jp")
+    await suppressions.suppress("left@example.jp", SuppressionReason.BOUNCED)
+    await redis.enqueue_job("send_mail", message.id)
+
+    await run_worker()
+
+    row = await MailMessage.get(id=message.id)
+    assert row.status == MailStatus.SUPPRESSED and smtp_server.received == []
+    assert raw not in _secrets_in(row)
