@@ -225,13 +225,8 @@ async def queue_mail(
 
 async def enqueue_send(redis: ArqRedis, message_ids: list[int]) -> None:
     """After the commit: one ``send_mail`` job per mail (a lost one is the sweeper's)."""
-    try:
-        for message_id in message_ids:
-            await enqueue(redis, SEND_JOB, message_id, job_id=job_id(message_id))
-    except RedisError as error:  # the rows are committed; the sweeper will enqueue them
-        log.warning(
-            "enqueue of %s mails failed, the sweeper will retry: %s", len(message_ids), error
-        )
+    for message_id in message_ids:
+        await enqueue(redis, SEND_JOB, message_id, job_id=job_id(message_id))
 
 
 def build_email(message: MailMessage) -> Message:
