@@ -375,10 +375,11 @@ async def enqueue_opening(redis: ArqRedis | None, opening_id: int, *, sweep: boo
 
     An edit always queues one (a job id would block the rebuild of a second edit while the
     first one's result is kept); the sweeper's carry a job id, so a rebuild still queued is
-    not queued again.
+    not queued again. arq job ids are global to a Redis server, so they carry the queue name.
     """
     if redis is not None:
-        job_id = f"{OPENING_JOB}:sweep:{opening_id}" if sweep else None
+        own = f"{OPENING_JOB}:sweep:{opening_id}"
+        job_id = f"{get_settings().queue_name}:{own}" if sweep else None
         await queue.enqueue(redis, OPENING_JOB, opening_id, job_id=job_id)
 
 

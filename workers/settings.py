@@ -52,7 +52,7 @@ async def heartbeat(ctx: dict[str, Any]) -> str:
 
 FUNCTIONS = [
     heartbeat,
-    mail_jobs.SEND_MAIL,
+    mail_jobs.send_mail,
     mail_jobs.sweep_outbox,
     credit_jobs.settle_credits,
     introduction_jobs.expire_introductions,
@@ -62,6 +62,8 @@ FUNCTIONS = [
     *followup_jobs.FUNCTIONS,
     webhook_jobs.dispatch_webhooks,
 ]
+# What the worker registers: send_mail with its own timeout and no kept result.
+WORKER_FUNCTIONS = [mail_jobs.SEND_MAIL if f is mail_jobs.send_mail else f for f in FUNCTIONS]
 CRON_JOBS = [
     cron(heartbeat, second=0, unique=True, run_at_startup=True),
     mail_jobs.SWEEP_CRON,
@@ -77,7 +79,7 @@ def worker_settings(**overrides: Any) -> dict[str, Any]:
     """Keyword arguments for arq's Worker, read from RELAY_* at call time."""
     settings = get_settings()
     values = {
-        "functions": FUNCTIONS,
+        "functions": WORKER_FUNCTIONS,
         "cron_jobs": CRON_JOBS,
         "on_startup": startup,
         "on_shutdown": shutdown,

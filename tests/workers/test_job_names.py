@@ -61,7 +61,7 @@ def enqueued_job_names() -> dict[str, str]:
 
 
 def test_every_enqueued_job_is_a_registered_worker_function():
-    registered = {getattr(f, "name", getattr(f, "__name__", None)) for f in FUNCTIONS}
+    registered = {function.__name__ for function in FUNCTIONS}
     enqueued = enqueued_job_names()
 
     assert {"send_mail", "settle_credits", "match_opening"} <= set(enqueued)
