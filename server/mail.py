@@ -319,6 +319,8 @@ async def send_batch(message_id: int, smtp: SmtpSender, redis: ArqRedis) -> Send
             sending[:] = [message]
             outcome = await _deliver(message, smtp, sending)
             sending.clear()
+            if outcome.result == SendResult.SENT:
+                await _server_back(redis)
             if message.id == message_id:
                 own = outcome
             elif outcome.retry_in is not None:
@@ -577,8 +579,33 @@ async def _bounce(message: MailMessage, error: str) -> None:
         )
 
 
+# Deferrals in a row since the SMTP server last accepted a mail (in this process), and when
+# the first of them came. Two or more mean the server took nothing (down, or 451 to all):
+# once it accepts a mail again, what it deferred meanwhile is retried at once instead of
+# waiting out the backoff. A single deferral (one greylisting recipient) keeps its backoff.
+_failing = {"count": 0, "since": None}
+SERVER_DOWN_DEFERRALS = 2
+_RELEASE = (
+    "UPDATE mail_message SET send_after = $1 WHERE status = 'PENDING' AND attempts > 0 "
+    "AND send_after > $1 AND claimed_at >= $2 RETURNING id, attempts"
+)
+
+
+async def _server_back(redis: ArqRedis) -> None:
+    """The SMTP server accepted a mail: release the mails it deferred while it was failing."""
+    count, since = _failing["count"], _failing["since"]
+    _failing.update(count=0, since=None)
+    if count < SERVER_DOWN_DEFERRALS:
+        return
+    rows = await connections.get("default").execute_query_dict(_RELEASE, [datetime.now(UTC), since])
+    log.info("SMTP server back after %s deferrals: %s mails retried now", count, len(rows))
+    await _requeue(redis, [(r["id"], r["attempts"]) for r in rows], defer=0, fresh=True)
+
+
 async def _defer(message: MailMessage, error: str) -> SendOutcome:
     """Transient failure: PENDING again after a backoff, or FAILED after MAX_ATTEMPTS."""
+    _failing["count"] += 1
+    _failing["since"] = _failing["since"] or message.claimed_at
     if message.attempts >= MAX_ATTEMPTS:
         reason = f"gave up after {message.attempts} attempts: {error}"
         log.error("mail %s: %s", message.id, reason)

@@ -12,6 +12,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from server import mail, suppressions, tokens
+from server.config import get_settings
 from server.errors import DomainError, ErrorCode
 from server.mail import SendResult
 from server.models import (
@@ -699,3 +700,28 @@ async def test_marking_sent_is_retried_until_the_database_takes_it(sender, smtp_
     assert outcome.result == SendResult.SENT
     assert (await MailMessage.get(id=message.id)).status == MailStatus.SENT
     assert len(smtp_server.received) == 1
+
+
+async def test_mails_deferred_while_the_server_took_nothing_go_out_once_it_is_back(
+    sender,
+    smtp_server,  # noqa: F811
+):
+    # given: the SMTP server answers 451 to everyone, and two mails were deferred
+    redis = make_pool(get_settings())
+    smtp_server.refuse_everyone()
+    deferred = [await queue(f"wait{i}@example.jp") for i in range(2)]
+    for message in deferred:
+        assert (await mail.send_batch(message.id, sender, redis)).result == SendResult.RETRY
+    waiting = await MailMessage.filter(id__in=[m.id for m in deferred])
+    assert all(m.send_after > datetime.now(UTC) for m in waiting)
+
+    # when: the server is back and takes the next mail
+    smtp_server.refuse_everyone("")
+    fresh = await queue("next@example.jp")
+    assert (await mail.send_batch(fresh.id, sender, redis)).result == SendResult.SENT
+
+    # then: the deferred mails are due now, not after their backoff, and go out
+    for message in deferred:
+        assert (await mail.send_batch(message.id, sender, redis)).result == SendResult.SENT
+    assert len(smtp_server.received) == 3
+    await redis.aclose()
