@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # between half and all of it (0: always read);
     # an operator's edit shows everywhere within it (server/tags.py).
     tag_cache_seconds: float = 10.0
+    # Who runs the network, as the privacy page names it (APPI); required in production.
+    operator_name: str = ""
+    operator_address: str = ""
+    operator_contact: str = ""
 
     @field_validator("public_url")
     @classmethod
@@ -74,7 +78,14 @@ class Settings(BaseSettings):
             raise ConfigError(
                 "RELAY_SECRET_KEY must be set to a random value of 32+ characters in production"
             )
-        for name in ("database_url", "redis_url", "smtp_url"):
+        for name in (
+            "database_url",
+            "redis_url",
+            "smtp_url",
+            "operator_name",
+            "operator_address",
+            "operator_contact",
+        ):
             if not getattr(self, name):
                 raise ConfigError(f"RELAY_{name.upper()} must be set in production")
 

@@ -11,6 +11,7 @@ from schema import node
 from schema.companies.queries import CompanyOperatorFields
 from schema.context import Info
 from schema.errors import PublicError
+from schema.operator.lookup import LookupOperatorFields
 from schema.operator.types import (
     AuditEvent,
     AuditEventConnection,
@@ -181,5 +182,7 @@ class ConsoleOperatorFields:
 
 
 @strawberry.type(description="Operator-only views of the whole network.")
-class OperatorQuery(CompanyOperatorFields, ReportOperatorFields, ConsoleOperatorFields):
+class OperatorQuery(
+    CompanyOperatorFields, ReportOperatorFields, ConsoleOperatorFields, LookupOperatorFields
+):
     pass
