@@ -57,7 +57,10 @@ def test_relay_up_serves_the_demo_and_a_sigterm_stops_everything(tmp_path):
         up.wait(60)
 
         _, alive = psutil.wait_procs(started, timeout=30)
-        assert alive == [], [p.cmdline() for p in alive]
+        assert alive == [], (
+            [p.cmdline() for p in alive],
+            up.stdout.read()[-3000:] if up.stdout else "",  # why relay up could not stop it
+        )
         assert up.returncode is not None
         assert not (tmp_path / "var" / "relay.env").exists(), "removed when relay up stops"
         try:
