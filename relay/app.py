@@ -40,6 +40,11 @@ class GraphQLApp(GraphQL):
         )
         self.settings = settings
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        from web.graphiql import page  # the vendored GraphiQL, not Strawberry's CDN page
+
+        return page()
+
     # orjson: encoding a page of matches with the standard library was ~8% of its CPU.
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

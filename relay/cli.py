@@ -14,7 +14,8 @@ from typing import Annotated
 import typer
 from tortoise import Tortoise
 
-from server.config import ConfigError, get_settings
+from relay import upenv
+from server.config import ConfigError, Settings, get_settings
 from server.db import migrate as run_migrations
 from server.db import tortoise_config
 
@@ -23,6 +24,17 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+@app.callback()
+def _services_of_relay_up(ctx: typer.Context) -> None:
+    """Under a running `relay up`, the other commands use its services (var/relay.env)."""
+    if ctx.invoked_subcommand in ("up", "export-schema"):
+        return
+    used = upenv.adopt(Settings().var_dir)
+    if used is not None:
+        get_settings.cache_clear()
+        typer.echo(f"relay: using the services of `relay up` ({used})", err=True)
 
 
 def fail(reason: str) -> None:
@@ -169,6 +181,8 @@ def import_csv(
         summary = asyncio.run(
             _with_db(lambda: run_import(file, company_key, send_old_mails, chunk))
         )
+    except typer.Exit:
+        raise
     except Exception as error:  # the CLI's contract: one line, non-zero exit
         fail(str(error) or type(error).__name__)
     typer.echo(summary.describe())
@@ -208,6 +222,8 @@ def up(
         env["RELAY_ENV"] = "development"
         if not os.environ.get("RELAY_SECRET_KEY"):
             env["RELAY_SECRET_KEY"] = _local_secret(var / "secret-key")
+        upenv.write(var, env)
+        typer.echo(f"services for other `relay` commands: {upenv.path(var)}")
         relay = [sys.executable, "-m", "relay.cli"]
         for step in (["migrate"], ["demo"]):
             subprocess.run([*relay, *step], env=env, check=True)
@@ -219,6 +235,7 @@ def up(
     except subprocess.CalledProcessError as error:
         fail(f"{' '.join(error.cmd[2:])} failed (exit {error.returncode})")
     finally:
+        upenv.remove(var)
         for service in reversed(started):
             service.stop()
 

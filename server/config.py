@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     referral_burst_size: int = 5
     referral_burst_minutes: int = 60
     referral_fast_seconds: int = 60
+    # Who runs the network, as the privacy page names it (APPI); required in production.
+    operator_name: str = ""
+    operator_address: str = ""
+    operator_contact: str = ""
 
     @field_validator("public_url")
     @classmethod
@@ -116,7 +120,14 @@ class Settings(BaseSettings):
             )
         if self.env != Environment.PRODUCTION:
             return
-        for name in ("database_url", "redis_url", "smtp_url"):
+        for name in (
+            "database_url",
+            "redis_url",
+            "smtp_url",
+            "operator_name",
+            "operator_address",
+            "operator_contact",
+        ):
             if not getattr(self, name):
                 raise ConfigError(f"RELAY_{name.upper()} must be set in production")
 

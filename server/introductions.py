@@ -25,7 +25,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from server import audit, credits, eligibility, idempotency, mail, tokens
+from server import audit, credits, eligibility, idempotency, mail, opening_view, tokens
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
 from server.models import (
@@ -85,6 +85,7 @@ MAIL = {
         "{name}様\n\n"
         "キャリアリレーに共有いただいたプロフィールをご覧になった{company}から、"
         "求人「{opening}」について、{name}様にお会いしたいとのリクエストが届きました。\n\n"
+        "{opening_details}\n\n"
         "承諾すると、お名前とメールアドレスを{company}にだけお伝えします。"
         "お断りした場合、企業に{name}様の情報が伝わることはありません。\n\n"
         "承諾する: {accept_url}\n"
@@ -99,6 +100,7 @@ MAIL = {
         "Dear {name},\n\n"
         "{company} saw the profile you share on Career Relay and would like to meet you about "
         "their opening “{opening}”.\n\n"
+        "{opening_details}\n\n"
         "If you accept, we give your name and email address to {company} only. If you "
         "decline, the company learns nothing about you.\n\n"
         "Accept: {accept_url}\n"
@@ -247,6 +249,9 @@ async def _queue_mail(
         "name": candidate.display_name,
         "company": company.name,
         "opening": opening.title,
+        "opening_details": opening_view.mail_text(
+            await opening_view.view(opening, company, locale), locale
+        ),
         "accept_url": answer_url(raw, "accept", locale),
         "decline_url": answer_url(raw, "decline", locale),
         "expires": _local_day(introduction.expires_at),
@@ -280,13 +285,14 @@ class AnswerPage:
     introduction: Introduction
     company_name: str
     opening_title: str
+    opening: opening_view.OpeningView | None = None
 
     @property
     def open(self) -> bool:
         return self.introduction.status == OPEN and self.introduction.expires_at > datetime.now(UTC)
 
 
-async def for_token(raw: str) -> AnswerPage:
+async def for_token(raw: str, locale: Locale | str = Locale.JA) -> AnswerPage:
     """The introduction a mailed link belongs to (reads only: mail scanners prefetch links).
 
     Raises:
@@ -304,7 +310,8 @@ async def for_token(raw: str) -> AnswerPage:
         raise DomainError(ErrorCode.NOT_FOUND, "this link is not valid", ["token"])
     company = await Company.get(id=introduction.company_id)
     opening = await Opening.get(id=introduction.opening_id)
-    return AnswerPage(introduction, company.name, opening.title)
+    details = await opening_view.view(opening, company, locale)
+    return AnswerPage(introduction, company.name, opening.title, details)
 
 
 async def respond(candidate_id: int, introduction_id: int, accept: bool) -> Introduction:

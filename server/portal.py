@@ -8,14 +8,24 @@ withdrawn (effective at once), answers to introduction requests, data export and
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import candidates, consent, mail, matching, queue, ratelimit, registration, tokens
+from server import (
+    candidates,
+    consent,
+    mail,
+    matching,
+    opening_view,
+    queue,
+    ratelimit,
+    registration,
+    tokens,
+)
 from server import introductions as introduction_requests
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
@@ -90,6 +100,7 @@ class PortalPage:
     sharing: bool
     follow_ups: list[FollowUpConsent]
     introductions: list[IntroductionItem]
+    matching: list[opening_view.OpeningView] = field(default_factory=list)
 
 
 def _locale(locale: Locale | str) -> Locale:
@@ -223,6 +234,7 @@ async def page(candidate: Candidate, locale: Locale | str = Locale.JA) -> Portal
         sharing=bool(sharing and sharing.granted),
         follow_ups=follow_ups,
         introductions=await introductions(candidate.id),
+        matching=await opening_view.matching(candidate.id, locale),
     )
 
 

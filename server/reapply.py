@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
-from server import candidates, tokens
+from server import candidates, opening_view, tokens
 from server.errors import DomainError, ErrorCode, NotFound
 from server.models import (
     Applicant,
@@ -34,6 +34,7 @@ class ReapplyPage:
     company: Company
     opening: Opening
     applied: bool
+    details: opening_view.OpeningView | None = None
 
     @property
     def open(self) -> bool:
@@ -83,10 +84,12 @@ async def _existing(applicant: Applicant, opening: Opening) -> Application | Non
     )
 
 
-async def load(raw: str) -> ReapplyPage:
+async def load(raw: str, locale: str = "ja") -> ReapplyPage:
     """What the confirmation page shows; reads only."""
     _, opening, company, applicant = await _resolve(raw)
-    return ReapplyPage(company, opening, await _existing(applicant, opening) is not None)
+    applied = await _existing(applicant, opening) is not None
+    details = await opening_view.view(opening, company, locale)
+    return ReapplyPage(company, opening, applied, details)
 
 
 async def reapply(raw: str, now: datetime | None = None) -> Reapplication:

@@ -20,7 +20,7 @@ ME_ACTION = ("/me", "link.new_portal_link")
 
 async def _page(request: Request) -> introductions.AnswerPage | Response:
     try:
-        return await introductions.for_token(request.path_params["token"])
+        return await introductions.for_token(request.path_params["token"], pages.lang(request))
     except DomainError as error:
         return pages.link_error(request, error, action=ME_ACTION)
 

@@ -30,7 +30,7 @@ def _done(request: Request, key: str, tone: str = "success", **values: str) -> R
 async def reapply_page(request: Request) -> Response:
     token = request.path_params["token"]
     try:
-        found = await reapply.load(token)
+        found = await reapply.load(token, pages.lang(request))
     except DomainError as error:
         return pages.link_error(request, error, action=ME_ACTION)
     return pages.render(request, "reapply.html", {"page": found, "token": token})

@@ -90,7 +90,15 @@ async def register_submit(request: Request) -> Response:
 
 
 async def privacy(request: Request) -> Response:
-    return pages.render(request, "privacy.html", {"terms_version": consent.TERMS_VERSION})
+    settings = request.app.state.settings
+    operator = {
+        "name": settings.operator_name,
+        "address": settings.operator_address,
+        "contact": settings.operator_contact,
+    }
+    return pages.render(
+        request, "privacy.html", {"terms_version": consent.TERMS_VERSION, "operator": operator}
+    )
 
 
 def routes() -> list[Route]:

@@ -7,6 +7,7 @@ from web import (
     admin,
     introductions,
     join,
+    landing,
     links,
     mailbox,
     pool_links,
@@ -20,6 +21,7 @@ from web import (
 def routes(settings: Settings) -> list:
     """Every web route; development adds the mailbox viewer."""
     return [
+        *landing.routes(),
         *links.routes(),
         *register.routes(),
         *join.routes(),

@@ -17,7 +17,7 @@ HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
-# GraphiQL (development only) loads its own scripts; the API answers JSON, not pages.
+# GraphiQL (development only) sets its own CSP (web/graphiql.py); the API answers JSON.
 _NO_CSP_PREFIXES = ("/graphql",)
 
 

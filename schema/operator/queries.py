@@ -11,6 +11,7 @@ from schema import node
 from schema.companies.queries import CompanyOperatorFields
 from schema.context import Info
 from schema.errors import PublicError
+from schema.operator.lookup import LookupOperatorFields
 from schema.operator.types import (
     AuditEvent,
     AuditEventConnection,
@@ -183,6 +184,10 @@ class ConsoleOperatorFields:
 
 @strawberry.type(description="Operator-only views of the whole network.")
 class OperatorQuery(
-    CompanyOperatorFields, ReportOperatorFields, ConsoleOperatorFields, ReferralOperatorFields
+    CompanyOperatorFields,
+    ReportOperatorFields,
+    ConsoleOperatorFields,
+    ReferralOperatorFields,
+    LookupOperatorFields,
 ):
     pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -15,7 +16,7 @@ from schema.companies.types import Company, load_company
 from schema.context import Info
 from schema.pagination import Connection
 from schema.tags.types import TagCategory
-from server import console
+from server import console, operator_lookup
 from server import models as m
 
 MailKind = strawberry.enum(m.MailKind, description="What an outbox mail is for.")
@@ -44,6 +45,30 @@ class MailKindHealth:
         )
 
 
+@strawberry.type(description="A mail waiting in the outbox past now (e.g. held by the mail cap).")
+class HeldMail:
+    kind: MailKind = strawberry.field(description="The kind of mail.")  # type: ignore[valid-type]
+    subject: str = strawberry.field(description="Its subject.")
+    company: str | None = strawberry.field(description="Name of the company it is from.")
+    queued_at: datetime = strawberry.field(description="When it was queued.")
+    send_after: datetime = strawberry.field(description="When it may go out.")
+
+    @classmethod
+    async def from_models(cls, rows: list[m.MailMessage]) -> list[HeldMail]:
+        ids = {row.company_id for row in rows if row.company_id}
+        names = dict(await m.Company.filter(id__in=list(ids)).values_list("id", "name"))
+        return [
+            cls(
+                kind=row.kind,
+                subject=row.subject,
+                company=names.get(row.company_id),
+                queued_at=row.created_at,
+                send_after=row.send_after,
+            )
+            for row in rows
+        ]
+
+
 @strawberry.type(description="Health of the mail outbox.")
 class MailQueue:
     pending: int = strawberry.field(description="Mails waiting to be sent, all kinds.")
@@ -59,6 +84,27 @@ class MailQueue:
     )
     by_kind: list[MailKindHealth] = strawberry.field(description="The same, for every kind.")
     checked_at: datetime = strawberry.field(description="When the figures were read.")
+
+    @strawberry.field(
+        description="Mails to one person that wait past now (held by the mail cap or "
+        "scheduled), soonest first, at most 100. Name the person by a CandidateCard ID or an "
+        "email address (either matches); with neither, the list is empty."
+    )
+    async def held(
+        self,
+        info: Info,
+        candidate_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="A CandidateCard ID.")
+        ] = None,
+        email: Annotated[
+            str | None, strawberry.argument(description="An address the person uses.")
+        ] = None,
+    ) -> list[HeldMail]:
+        candidate = node.decode(str(candidate_id), "CandidateCard")[1] if candidate_id else None
+        rows = await operator_lookup.held_mails(
+            info.context.caller, candidate_id=candidate, email=email
+        )
+        return await HeldMail.from_models(rows)
 
     @classmethod
     def from_health(cls, health: console.MailQueueHealth) -> MailQueue:

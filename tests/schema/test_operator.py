@@ -49,6 +49,7 @@ OPERATOR_FIELDS = {
     "ledgerCheck": "{ operator { ledgerCheck { ok } } }",
     "networkReport": f"{{ operator {{ networkReport{PERIOD} {{ totals {{ rejections }} }} }} }}",
     "mailQueue": "{ operator { mailQueue { pending } } }",
+    "candidate": '{ operator { candidate(email: "a@example.jp") { id } } }',
     "auditLog": "{ operator { auditLog { totalCount } } }",
     "provisionRecords": '{ operator { provisionRecords(companyId: "x") { totalCount } } }',
     "liquidity": "{ operator { liquidity { referralQuality { quality } } } }",

@@ -26,6 +26,13 @@ def test_production_refuses_the_default_secret_key():
         settings.check()
 
 
+OPERATOR = {
+    "operator_name": "株式会社キャリアリレー",
+    "operator_address": "東京都千代田区丸の内1-1-1",
+    "operator_contact": "privacy@relay.example.jp",
+}
+
+
 def test_production_accepts_a_real_secret():
     settings = Settings(
         env=Environment.PRODUCTION,
@@ -33,9 +40,25 @@ def test_production_accepts_a_real_secret():
         database_url="postgres://x/y",
         redis_url="redis://x",
         smtp_url="smtp://x",
+        **OPERATOR,
     )
 
     settings.check()
+
+
+@pytest.mark.parametrize("missing", sorted(OPERATOR))
+def test_production_requires_the_operator_named_on_the_privacy_page(missing):
+    settings = Settings(
+        env=Environment.PRODUCTION,
+        secret_key="k" * 40,
+        database_url="postgres://x/y",
+        redis_url="redis://x",
+        smtp_url="smtp://x",
+        **{**OPERATOR, missing: ""},
+    )
+
+    with pytest.raises(ConfigError, match=f"RELAY_{missing.upper()}"):
+        settings.check()
 
 
 def test_settings_come_from_relay_environment_variables(monkeypatch):

@@ -56,13 +56,18 @@ def test_relay_up_serves_the_demo_and_a_sigterm_stops_everything(tmp_path):
         ]
         names = " ".join(" ".join(p.cmdline()) for p in started)
         assert "serve" in names and "worker" in names and "postgres" in names, names
+        _relay_env_names_the_services(tmp_path)
 
         up.send_signal(signal.SIGTERM)
         up.wait(60)
 
         _, alive = psutil.wait_procs(started, timeout=30)
-        assert alive == [], [p.cmdline() for p in alive]
+        assert alive == [], (
+            [p.cmdline() for p in alive],
+            up.stdout.read()[-3000:] if up.stdout else "",  # why relay up could not stop it
+        )
         assert up.returncode is not None
+        assert not (tmp_path / "var" / "relay.env").exists(), "removed when relay up stops"
         try:
             httpx.get(f"{url}/healthz", timeout=2)
             raise AssertionError("the server still answers")
@@ -74,3 +79,9 @@ def test_relay_up_serves_the_demo_and_a_sigterm_stops_everything(tmp_path):
         for process in started:
             if process.is_running():
                 process.kill()
+
+
+def _relay_env_names_the_services(tmp_path) -> None:
+    """Other `relay` commands find relay up's embedded services in var/relay.env."""
+    written = (tmp_path / "var" / "relay.env").read_text()
+    assert "RELAY_DATABASE_URL=postgres" in written and "RELAY_REDIS_URL=redis" in written

@@ -72,6 +72,7 @@ def test_every_translation_key_exists_in_both_languages():
             "confirm",
         ],
         "introduction_status": ["REQUESTED", "ACCEPTED", "DECLINED", "EXPIRED"],
+        "opening": ["LOCATION", "JOB_TYPE", "SKILL", "CONDITION"],
         "privacy": [
             f"{s}{suffix}"
             for s in ("collect", "use", "share", "follow_up", "keep", "rights", "contact")

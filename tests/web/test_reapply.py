@@ -90,3 +90,16 @@ async def test_a_forged_post_or_unknown_link_applies_nothing(client, company_a):
     assert forged.status_code == 403
     assert unknown.status_code == 404
     assert not await Application.exists(source=ApplicationSource.REAPPLICATION)
+
+
+async def test_the_re_apply_page_shows_the_openings_description_and_conditions(client, company_a):
+    _, opening, token = await _reapply_link(company_a.company_id)
+    opening.description = "需要予測の分析基盤を、チームで設計します。"
+    opening.remote_ok = False
+    await opening.save()
+
+    page = await client.get(f"/a/{token}")
+
+    assert "需要予測の分析基盤を、チームで設計します。" in page.text
+    assert "<dt>求めるスキル</dt><dd>python</dd>" in page.text.replace("\n", "")
+    assert "<dt>リモート勤務</dt><dd>不可</dd>" in page.text
