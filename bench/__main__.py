@@ -1,6 +1,7 @@
 """`make bench`: every benchmark in turn (each also runs alone: python -m bench.<name>)."""
 
-from bench import matching, pipeline
+from bench import api, matching, pipeline
 
 pipeline.main()
 matching.main()
+api.main()

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # Per-key query-cost bucket (points): a full bucket, refilled at so many points a second.
     cost_bucket_size: int = 2000
     cost_refill_per_second: int = 100
+    # Active (unrevoked) API keys one company may hold; the bucket is per company anyway.
+    max_api_keys_per_company: int = 10
     # Follow-up and new-opening alert mails one person may get from all companies together
     # in any 30 days (over it a mail waits; see server/mail_budget.py).
     followup_mail_cap: int = 2

@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     TEMPLATE_INVALID = "TEMPLATE_INVALID"
     EXPIRED = "EXPIRED"
     THROTTLED = "THROTTLED"
+    LIMIT_REACHED = "LIMIT_REACHED"
 
 
 @dataclass

@@ -42,8 +42,9 @@ class CandidateCard(relay.Node):
 
     @classmethod
     async def load(cls, info: Info, candidate: m.Candidate) -> CandidateCard:
-        """The card of one candidate, its tags through the request's tag DataLoader."""
-        tags = await load_tags(info, candidate.tag_ids)
+        """The card of one candidate, its tags (when asked for) through the tag loader."""
+        wanted = _selects(info.selected_fields, {"tags"})
+        tags = await load_tags(info, candidate.tag_ids) if wanted else []
         return cls.from_model(candidate, {t.id: t for t in tags})
 
 
