@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from tortoise.transactions import in_transaction
 
 from server import audit
-from server.auth import new_key
+from server.auth import forget_keys, new_key
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
 from server.models import ApiKey, Company
@@ -71,6 +71,7 @@ async def revoke(principal: Principal, key_id: int) -> ApiKey:
             api_key.revoked_at = datetime.now(UTC)
             await api_key.save(update_fields=["revoked_at"])
             await audit.record(principal, "api_key.revoke", "ApiKey", api_key.id)
+    forget_keys()
     return api_key
 
 
