@@ -278,16 +278,11 @@ def markdown(figures: dict) -> str:
     )
 
 
-async def _prepare(args: argparse.Namespace):
-    async with scratch_database() as url:
-        with Timer() as timer:
-            network, targets = await prepare(url, args)
-        yield url, network, targets, timer.seconds
-
-
 def run(args: argparse.Namespace) -> None:
     async def main() -> None:
-        async for url, network, targets, seconds in _prepare(args):
+        async with scratch_database() as url:
+            with Timer() as timer:
+                network, targets = await prepare(url, args)
             load_before = round(os.getloadavg()[0], 2)
             single_figures = await asyncio.to_thread(single, url, network)
             mix_figures = await asyncio.to_thread(mixed, url, network, targets)
@@ -298,7 +293,7 @@ def run(args: argparse.Namespace) -> None:
                     "applications": network.applications,
                     "candidates": network.candidates,
                     "mix_companies": len(targets),
-                    "generated_seconds": round(seconds, 1),
+                    "generated_seconds": round(timer.seconds, 1),
                 },
                 "single": single_figures,
                 "mix": mix_figures,

@@ -75,6 +75,11 @@ def serve(
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        # Named, not "auto": a missing uvloop or httptools fails here instead of quietly
+        # serving on asyncio's loop and the pure-Python parser.
+        loop="uvloop",
+        http="httptools",
+        access_log=settings.access_log,
     )
 
 

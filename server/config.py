@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # How long each server process may reuse an API key's lookup (0: every request reads it);
     # a revoked key or a suspended company's key is refused everywhere within it.
     api_key_cache_seconds: float = Field(default=1.0, ge=0, le=1)
+    # uvicorn's access log under `relay serve` (one line per request; see bench/README.md).
+    access_log: bool = True
     # Follow-up and new-opening alert mails one person may get from all companies together
     # in any 30 days (over it a mail waits; see server/mail_budget.py).
     followup_mail_cap: int = 2

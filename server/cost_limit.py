@@ -13,8 +13,10 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from server.config import get_settings
@@ -44,6 +46,12 @@ return {allowed, math.floor(points)}
 """
 
 
+@lru_cache(maxsize=8)
+def _script(redis: Redis) -> AsyncScript:
+    """The bucket script of this client: EVALSHA, the script itself is sent once per server."""
+    return redis.register_script(_TAKE)
+
+
 @dataclass(frozen=True)
 class Spend:
     allowed: bool
@@ -63,9 +71,7 @@ async def spend(redis: Redis, bucket: str, cost: int) -> Spend:
     size, rate = settings.cost_bucket_size, settings.cost_refill_per_second
     name = f"{settings.queue_name}:cost:{bucket}"
     try:
-        # EVALSHA: the script is sent once per server, not with every request.
-        take = redis.register_script(_TAKE)
-        allowed, remaining = await take(keys=[name], args=[size, rate, time.time(), cost])
+        allowed, remaining = await _script(redis)(keys=[name], args=[size, rate, time.time(), cost])
     except (RedisError, OSError) as exc:
         log.warning("query cost of %s not counted: %s", bucket, exc)
         return Spend(True, size)
