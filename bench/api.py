@@ -285,6 +285,7 @@ def run(args: argparse.Namespace) -> None:
                 network, targets = await prepare(url, args)
             load_before = round(os.getloadavg()[0], 2)
             single_figures = await asyncio.to_thread(single, url, network)
+            print(json.dumps(single_figures), flush=True)
             mix_figures = await asyncio.to_thread(mixed, url, network, targets)
             figures = {
                 "data": {

@@ -80,6 +80,10 @@ def serve(
         loop="uvloop",
         http="httptools",
         access_log=settings.access_log,
+        # A spawned worker answers the supervisor's ping only once it has imported the app;
+        # uvicorn's 5 s default killed and respawned workers in a loop on a loaded machine
+        # (bench/README.md, the API benchmark).
+        timeout_worker_healthcheck=60,
     )
 
 
