@@ -27,7 +27,3 @@ class HistoryLoader(Loader[int, list[ApplicationEvent]]):
 
     async def fetch(self, ids):
         return await applications.histories(self.caller, ids)
-
-    async def _load(self, ids):
-        found = await self.fetch(ids)
-        return [found.get(i, []) for i in ids]
