@@ -1,7 +1,8 @@
 """`make bench`: every benchmark in turn (each also runs alone: python -m bench.<name>)."""
 
-from bench import faults, matching, pipeline
+from bench import api, faults, matching, pipeline
 
 pipeline.main()
 matching.main()
+api.main()
 faults.main()

@@ -90,6 +90,15 @@ def serve(
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        # Named, not "auto": a missing uvloop or httptools fails here instead of quietly
+        # serving on asyncio's loop and the pure-Python parser.
+        loop="uvloop",
+        http="httptools",
+        access_log=settings.access_log,
+        # A spawned worker answers the supervisor's ping only once it has imported the app;
+        # uvicorn's 5 s default killed and respawned workers in a loop on a loaded machine
+        # (bench/README.md, the API benchmark).
+        timeout_worker_healthcheck=60,
     )
 
 

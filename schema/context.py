@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from arq.connections import ArqRedis
 from strawberry.types import Info as StrawberryInfo
@@ -11,22 +11,29 @@ from strawberry.types import Info as StrawberryInfo
 from server.config import Settings
 from server.principal import Principal
 
+L = TypeVar("L")
+
 
 @dataclass
 class Context:
     principal: Principal | None
     settings: Settings
     redis: ArqRedis
-    loaders: dict[str, Any] = field(default_factory=dict)
+    loaders: dict[type, Any] = field(default_factory=dict)
     # Set when a resolver failed because the database could not be reached: the transport
     # answers 503 instead of a masked error (schema/schema.py).
     database_unavailable: bool = False
 
-    def loader(self, name: str, factory):
-        """The request's DataLoader called ``name``, built on first use."""
-        if name not in self.loaders:
-            self.loaders[name] = factory(self)
-        return self.loaders[name]
+    def loader(self, cls: type[L]) -> L:
+        """The request's loader of class ``cls`` (a ``schema.dataloader.Loader``)."""
+        found = self.loaders.get(cls)
+        if found is None:
+            found = self.loaders[cls] = cls(self)
+        return found
+
+    def forget(self, cls: type) -> None:
+        """Drops a loader's cache after a mutation changed what it holds."""
+        self.loaders.pop(cls, None)
 
     @property
     def caller(self) -> Principal:

@@ -76,6 +76,17 @@ class Cost:
         return 1
 
 
+def _variables(operation: OperationDefinitionNode, given: dict[str, Any] | None) -> dict:
+    """The variables as the executor sees them: declared defaults, then the given values."""
+    values = {
+        d.variable.name.value: value_from_ast_untyped(d.default_value)
+        for d in operation.variable_definitions or ()
+        if d.default_value is not None
+    }
+    values.update(given or {})
+    return values
+
+
 def operation_cost(execution_context: Any) -> int:
     document = execution_context.graphql_document
     operation = get_operation_ast(document, execution_context.operation_name)
@@ -84,14 +95,16 @@ def operation_cost(execution_context: Any) -> int:
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    cost = Cost(fragments, execution_context.variables or {}).of(operation.selection_set)
+    cost = Cost(fragments, _variables(operation, execution_context.variables)).of(
+        operation.selection_set
+    )
     if operation.operation == OperationType.MUTATION:
         cost += MUTATION_COST * len(operation.selection_set.selections)
     return cost
 
 
 class QueryCost(SchemaExtension):
-    """Spends each request's cost from its API key's bucket; THROTTLED when it is empty."""
+    """Spends each request's cost from its company's bucket; THROTTLED when it is empty."""
 
     def __init__(self, *, execution_context: Any = None):
         super().__init__(execution_context=execution_context)
@@ -104,7 +117,7 @@ class QueryCost(SchemaExtension):
         settings = get_settings()
         self.report = {"requested": cost, "bucketSize": settings.cost_bucket_size}
         if principal is not None and principal.api_key_id is not None:
-            spent = await cost_limit.spend(context.redis, principal.api_key_id, cost)
+            spent = await cost_limit.spend(context.redis, cost_limit.bucket_of(principal), cost)
             self.report["remaining"] = spent.remaining
             if not spent.allowed:
                 message = (

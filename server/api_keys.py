@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from tortoise.transactions import in_transaction
 
 from server import admin_sessions, audit
-from server.auth import new_key
+from server.auth import forget_keys, new_key
+from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
 from server.models import ApiKey, Company
 from server.principal import Principal
@@ -41,11 +42,23 @@ async def create(
         company_id = principal.require_company()
     key = new_key()
     async with in_transaction("default"):
+        await _check_key_cap(company_id)
         api_key = await ApiKey.create(
             company_id=company_id, name=name, prefix=key.prefix, secret_hash=key.secret_hash
         )
         await audit.record(principal, "api_key.create", "ApiKey", api_key.id, name=name)
     return api_key, key.raw
+
+
+async def _check_key_cap(company_id: int) -> None:
+    """Refuses a key past the cap; the company row lock serialises concurrent creations."""
+    await Company.filter(id=company_id).select_for_update().first()
+    limit = get_settings().max_api_keys_per_company
+    if await ApiKey.filter(company_id=company_id, revoked_at__isnull=True).count() >= limit:
+        raise DomainError(
+            ErrorCode.LIMIT_REACHED,
+            f"a company may hold at most {limit} active API keys; revoke one first",
+        )
 
 
 async def revoke(principal: Principal, key_id: int) -> ApiKey:
@@ -59,6 +72,7 @@ async def revoke(principal: Principal, key_id: int) -> ApiKey:
             await api_key.save(update_fields=["revoked_at"])
             await admin_sessions.end_all(api_key.id)
             await audit.record(principal, "api_key.revoke", "ApiKey", api_key.id)
+    forget_keys()
     return api_key
 
 

@@ -45,6 +45,19 @@ async def history(principal: Principal, application_id: int) -> list[Application
     return await ApplicationEvent.filter(application_id=application.id).order_by("at", "id")
 
 
+async def histories(
+    principal: Principal, application_ids: list[int]
+) -> dict[int, list[ApplicationEvent]]:
+    """Status changes of the caller's applications among ``application_ids``, oldest first."""
+    events = await ApplicationEvent.filter(
+        application_id__in=application_ids, application__company_id=principal.require_company()
+    ).order_by("at", "id")
+    found: dict[int, list[ApplicationEvent]] = {}
+    for event in events:
+        found.setdefault(event.application_id, []).append(event)
+    return found
+
+
 async def _tag_ids(texts: list[str], resolved: dict[str, Tag] | None = None) -> list[int]:
     """Tag ids of free texts, from a batch resolved beforehand (or resolved now)."""
     if resolved is None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from tortoise import connections
 
+from server.config import get_settings
 from server.models import CompanyStatus
 from server.principal import Principal
 
@@ -81,9 +82,7 @@ async def authenticate(header: str | None) -> Principal:
             company is not active.
     """
     prefix, secret = parse_bearer(header)
-    # Raw SQL: on every request, building the ORM query cost more CPU than running it.
-    rows = await connections.get("default").execute_query_dict(_KEY_SQL, [prefix])
-    key = rows[0] if rows else None
+    key = await _lookup(prefix)
     if key is None or not hmac.compare_digest(key["secret_hash"], hash_secret(secret)):
         raise AuthError(401, "UNAUTHENTICATED", "invalid API key")
     if key["revoked_at"] is not None:
@@ -93,6 +92,34 @@ async def authenticate(header: str | None) -> Principal:
         raise AuthError(403, "FORBIDDEN", f"company is {status.lower()}")
     await _touch(key["id"], prefix)
     return Principal(api_key_id=key["id"], company_id=key["company_id"])
+
+
+# prefix -> (monotonic expiry, the key's row or None). Each process keeps a key's row at most
+# RELAY_API_KEY_CACHE_SECONDS (≤ 1 s), so a key revoked or a company suspended by any process
+# is refused everywhere within it; the process that made the change forgets at once.
+_cache: dict[str, tuple[float, dict | None]] = {}
+_CACHE_MAX = 10_000  # unknown prefixes are kept too; a flood of them only empties the cache
+
+
+def forget_keys() -> None:
+    """Drops this process's cached keys (after a revocation or a company status change)."""
+    _cache.clear()
+
+
+async def _lookup(prefix: str) -> dict | None:
+    now = time.monotonic()
+    hit = _cache.get(prefix)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    # Raw SQL: on every request, building the ORM query cost more CPU than running it.
+    rows = await connections.get("default").execute_query_dict(_KEY_SQL, [prefix])
+    key = rows[0] if rows else None
+    seconds = get_settings().api_key_cache_seconds
+    if seconds > 0:
+        if len(_cache) >= _CACHE_MAX:
+            _cache.clear()
+        _cache[prefix] = (now + seconds, key)
+    return key
 
 
 _KEY_SQL = """

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from server import audit, mail, rejection_reasons, sending_guards, templates
-from server.auth import new_key
+from server.auth import forget_keys, new_key
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import ApiKey, Company, CompanyStatus, Locale
 from server.principal import Principal
@@ -106,6 +106,7 @@ async def set_status(principal: Principal, company_id: int, status: CompanyStatu
             previous=previous.value,
             status=status.value,
         )
+    forget_keys()
     return company
 
 

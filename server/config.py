@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     # Per-key query-cost bucket (points): a full bucket, refilled at so many points a second.
     cost_bucket_size: int = 2000
     cost_refill_per_second: int = 100
+    # Active (unrevoked) API keys one company may hold; the bucket is per company anyway.
+    max_api_keys_per_company: int = 10
+    # How long each server process may reuse an API key's lookup (0: every request reads it);
+    # a revoked key or a suspended company's key is refused everywhere within it.
+    api_key_cache_seconds: float = Field(default=1.0, ge=0, le=1)
+    # uvicorn's access log under `relay serve` (one line per request; see bench/README.md).
+    access_log: bool = True
     # Follow-up and new-opening alert mails one person may get from all companies together
     # in any 30 days (over it a mail waits; see server/mail_budget.py).
     followup_mail_cap: int = 2

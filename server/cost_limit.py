@@ -1,4 +1,5 @@
-"""A token bucket per API key in Redis: each GraphQL request spends its query cost.
+"""A token bucket per company (per key for operator keys) in Redis: each GraphQL request
+spends its query cost.
 
 The bucket holds at most ``size`` points and refills at ``rate`` points a second; a request
 costing more than what is left is refused. The whole read-refill-spend runs as one Lua script,
@@ -12,11 +13,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from server.config import get_settings
+from server.principal import Principal
 
 log = logging.getLogger(__name__)
 
@@ -42,22 +46,33 @@ return {allowed, math.floor(points)}
 """
 
 
+@lru_cache(maxsize=8)
+def _script(redis: Redis) -> AsyncScript:
+    """The bucket script of this client: EVALSHA, the script itself is sent once per server."""
+    return redis.register_script(_TAKE)
+
+
 @dataclass(frozen=True)
 class Spend:
     allowed: bool
     remaining: int  # points left in the bucket after this request
 
 
-async def spend(redis: Redis, key_id: int, cost: int) -> Spend:
-    """Takes ``cost`` points from the key's bucket if it holds them."""
+def bucket_of(principal: Principal) -> str:
+    """One bucket per company, so minting more keys buys no capacity; operators per key."""
+    if principal.company_id is not None:
+        return f"company:{principal.company_id}"
+    return f"key:{principal.api_key_id}"
+
+
+async def spend(redis: Redis, bucket: str, cost: int) -> Spend:
+    """Takes ``cost`` points from ``bucket`` if it holds them."""
     settings = get_settings()
     size, rate = settings.cost_bucket_size, settings.cost_refill_per_second
-    name = f"{settings.queue_name}:cost:{key_id}"
+    name = f"{settings.queue_name}:cost:{bucket}"
     try:
-        # EVALSHA: the script is sent once per server, not with every request.
-        take = redis.register_script(_TAKE)
-        allowed, remaining = await take(keys=[name], args=[size, rate, time.time(), cost])
+        allowed, remaining = await _script(redis)(keys=[name], args=[size, rate, time.time(), cost])
     except (RedisError, OSError) as exc:
-        log.warning("query cost of key %s not counted: %s", key_id, exc)
+        log.warning("query cost of %s not counted: %s", bucket, exc)
         return Spend(True, size)
     return Spend(bool(allowed), int(remaining))

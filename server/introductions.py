@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from arq.connections import ArqRedis
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -485,19 +486,19 @@ async def contacts(principal: Principal, introduction_ids: list[int]) -> dict[in
 
     Nothing for another company's introduction, one not accepted, or an erased profile.
     """
-    rows = await scoped(principal).filter(
-        id__in=introduction_ids, status=IntroductionStatus.ACCEPTED
-    )
-    people = {
-        c.id: c
-        for c in await Candidate.filter(
-            id__in=[r.candidate_id for r in rows], erased_at__isnull=True
+    rows = await (
+        scoped(principal)
+        .filter(
+            id__in=introduction_ids,
+            status=IntroductionStatus.ACCEPTED,
+            candidate__erased_at__isnull=True,
         )
-    }
+        .select_related("candidate")
+    )
     return {
-        r.id: Contact(people[r.candidate_id].display_name, people[r.candidate_id].email or "")
+        r.id: Contact(r.candidate.display_name, r.candidate.email or "")
         for r in rows
-        if r.candidate_id in people and people[r.candidate_id].email
+        if r.candidate.email
     }
 
 
@@ -505,9 +506,6 @@ async def introduced_candidates(
     principal: Principal, candidate_ids: list[int]
 ) -> dict[int, Candidate]:
     """Candidates among these ids that were introduced to the caller's company."""
-    allowed = (
-        await scoped(principal)
-        .filter(candidate_id__in=candidate_ids)
-        .values_list("candidate_id", flat=True)
-    )
-    return {c.id: c for c in await Candidate.filter(id__in=list(set(allowed)))}
+    introduced = scoped(principal).filter(candidate_id__in=candidate_ids)
+    rows = await Candidate.filter(id__in=Subquery(introduced.values("candidate_id")))
+    return {c.id: c for c in rows}

@@ -67,9 +67,17 @@ async def record_click(raw: str) -> Referral | None:
 
 async def counts_by_status(company_id: int) -> dict[ReferralStatus, int]:
     """How many of the company's referrals are in each status (every status listed)."""
+    return (await counts_by_status_many([company_id]))[company_id]
+
+
+async def counts_by_status_many(company_ids: list[int]) -> dict[int, dict[ReferralStatus, int]]:
+    """``counts_by_status`` of several companies in one statement."""
     rows = await connections.get("default").execute_query_dict(
-        "SELECT status, count(*) AS n FROM referral WHERE company_id = $1 GROUP BY status",
-        [company_id],
+        "SELECT company_id, status, count(*) AS n FROM referral WHERE company_id = ANY($1) "
+        "GROUP BY company_id, status",
+        [list(company_ids)],
     )
-    found = {ReferralStatus(r["status"]): r["n"] for r in rows}
-    return {status: found.get(status, 0) for status in ReferralStatus}
+    found = {(r["company_id"], ReferralStatus(r["status"])): r["n"] for r in rows}
+    return {
+        c: {status: found.get((c, status), 0) for status in ReferralStatus} for c in company_ids
+    }

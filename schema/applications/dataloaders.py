@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from strawberry.dataloader import DataLoader
-
-from schema.context import Context
-from server import applicants
-from server.models import Applicant
+from schema.dataloader import Loader
+from server import applicants, applications, rejection_reasons
+from server.models import Applicant, Application, ApplicationEvent, RejectionReason
 
 
-def applicant_loader(context: Context) -> DataLoader[int, Applicant | None]:
-    async def load(ids: list[int]) -> list[Applicant | None]:
-        rows = {a.id: a for a in await applicants.scoped(context.caller).filter(id__in=ids)}
-        return [rows.get(i) for i in ids]
+class ApplicantLoader(Loader[int, Applicant]):
+    async def fetch(self, ids):
+        return {a.id: a for a in await applicants.scoped(self.caller).filter(id__in=ids)}
 
-    return DataLoader(load_fn=load)
+
+class ApplicationLoader(Loader[int, Application]):
+    async def fetch(self, ids):
+        return {a.id: a for a in await applications.scoped(self.caller).filter(id__in=ids)}
+
+
+class RejectionReasonLoader(Loader[int, RejectionReason]):
+    async def fetch(self, ids):
+        return {r.id: r for r in await rejection_reasons.scoped(self.caller).filter(id__in=ids)}
+
+
+class HistoryLoader(Loader[int, list[ApplicationEvent]]):
+    """Status changes by application id, oldest first."""
+
+    async def fetch(self, ids):
+        return await applications.histories(self.caller, ids)

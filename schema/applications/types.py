@@ -8,7 +8,12 @@ import strawberry
 from strawberry import relay
 
 from schema import node
-from schema.applications.dataloaders import applicant_loader
+from schema.applications.dataloaders import (
+    ApplicantLoader,
+    ApplicationLoader,
+    HistoryLoader,
+    RejectionReasonLoader,
+)
 from schema.companies.types import ReferralStatus
 from schema.context import Info
 from schema.openings.types import Opening, load_opening
@@ -89,7 +94,7 @@ class Application(relay.Node):
 
     @strawberry.field(description="The person who applied.")
     async def applicant(self, info: Info) -> Applicant:
-        a = await info.context.loader("applicant", applicant_loader).load(self.row.applicant_id)
+        a = await ApplicantLoader.of(info).load(self.row.applicant_id)
         return Applicant(external_id=a.external_id, name=a.name, email=a.email)
 
     @strawberry.field(description="The opening applied to.")
@@ -102,12 +107,12 @@ class Application(relay.Node):
     async def rejection_reason(self, info: Info) -> RejectionReason | None:
         if self.row.rejection_reason_id is None:
             return None
-        reason = await rejection_reasons.get(info.context.caller, self.row.rejection_reason_id)
-        return RejectionReason.from_model(reason)
+        reason = await RejectionReasonLoader.of(info).load(self.row.rejection_reason_id)
+        return RejectionReason.from_model(reason) if reason else None
 
     @strawberry.field(description="Status changes, oldest first.")
     async def history(self, info: Info) -> list[ApplicationEvent]:
-        events = await applications.history(info.context.caller, self.row.id)
+        events = await HistoryLoader.of(info).load(self.row.id) or []
         return [ApplicationEvent(status=e.status, at=e.at) for e in events]
 
     @classmethod
@@ -165,9 +170,8 @@ class Referral(relay.Node):
     async def application(self, info: Info) -> Application | None:
         if self.row.application_id is None:
             return None
-        return Application.from_model(
-            await applications.get(info.context.caller, self.row.application_id)
-        )
+        row = await ApplicationLoader.of(info).load(self.row.application_id)
+        return Application.from_model(row) if row else None
 
     @classmethod
     def from_model(cls, r: m.Referral) -> Referral:

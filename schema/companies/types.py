@@ -6,14 +6,19 @@ from datetime import datetime
 
 import strawberry
 from strawberry import relay
-from strawberry.dataloader import DataLoader
 
 from schema import node
-from schema.context import Context, Info
+from schema.companies.dataloaders import (
+    CompanyFiguresLoader,
+    CompanyLoader,
+    ReferralCountsLoader,
+    ReferralProgressLoader,
+)
+from schema.context import Info
 from schema.credits.types import ReferralProgress
 from schema.pagination import Connection
 from schema.talent_pool.policy import FollowUpPolicy
-from server import companies, console, credits, referrals, sending_guards
+from server import console, sending_guards
 from server import models as m
 
 CompanyStatus = strawberry.enum(m.CompanyStatus, description="Lifecycle of a partner company.")
@@ -47,14 +52,6 @@ class CompanyFigures:
             introductions=row.introductions,
             last_key_used_at=row.last_key_used_at,
         )
-
-
-def figures_loader(context: Context) -> DataLoader[int, console.CompanyFigures | None]:
-    async def load(ids: list[int]) -> list[console.CompanyFigures | None]:
-        rows = await console.company_figures(ids)
-        return [rows.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
 
 
 @strawberry.type(description="A partner company of the network.")
@@ -109,24 +106,24 @@ class Company(relay.Node):
         return f"{info.context.settings.public_url}/join/{self.join_code}"
 
     @strawberry.field(description="How many of the company's referrals are in each status.")
-    async def referral_counts(self) -> list[ReferralStatusCount]:
-        counts = await referrals.counts_by_status(self.id)
+    async def referral_counts(self, info: Info) -> list[ReferralStatusCount]:
+        counts = await ReferralCountsLoader.of(info).load(self.id)
         return [ReferralStatusCount(status=s, count=n) for s, n in counts.items()]
 
     @strawberry.field(
         description="Qualified referrals and the credits earned from them (one per ten)."
     )
-    async def referral_progress(self) -> ReferralProgress:
-        return ReferralProgress.from_progress(await credits.progress(self.id))
+    async def referral_progress(self, info: Info) -> ReferralProgress:
+        return ReferralProgress.from_progress(await ReferralProgressLoader.of(info).load(self.id))
 
     @strawberry.field(description="When and whether the company's talent pool is followed up.")
     async def follow_up_policy(self, info: Info) -> FollowUpPolicy | None:
-        row = await info.context.loader("company", company_loader).load(self.id)
+        row = await CompanyLoader.of(info).load(self.id)
         return FollowUpPolicy.from_model(row) if row else None
 
     @strawberry.field(description="Key figures: referrals, introductions, last API key use.")
     async def figures(self, info: Info) -> CompanyFigures:
-        row = await info.context.loader("company_figures", figures_loader).load(self.id)
+        row = await CompanyFiguresLoader.of(info).load(self.id)
         return CompanyFigures.from_figures(row)
 
     @classmethod
@@ -152,16 +149,8 @@ class CompanyConnection(Connection[Company]):
     pass
 
 
-def company_loader(context: Context) -> DataLoader[int, m.Company | None]:
-    async def load(ids: list[int]) -> list[m.Company | None]:
-        rows = {c.id: c for c in await companies.scoped(context.caller).filter(id__in=ids)}
-        return [rows.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
 async def load_company(info: Info, company_id: int) -> Company | None:
-    row = await info.context.loader("company", company_loader).load(company_id)
+    row = await CompanyLoader.of(info).load(company_id)
     return Company.from_model(row) if row else None
 
 

@@ -8,6 +8,7 @@ import strawberry
 from strawberry import relay
 
 from schema import node
+from schema.companies.dataloaders import CompanyLoader
 from schema.companies.types import Company
 from schema.context import Info
 from schema.credits.types import CreditEntry
@@ -65,7 +66,7 @@ class CreditMutations:
         entry = await credits.adjust(
             info.context.caller, company_id, input.delta, input.memo, input.idempotency_key
         )
-        info.context.loaders.pop("company", None)  # its balance changed
+        info.context.forget(CompanyLoader)  # its balance changed
         company = await m.Company.get(id=entry.company_id)
         return AdjustCreditsPayload(
             credit_entry=CreditEntry.from_model(entry),

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from strawberry.dataloader import DataLoader
-
-from schema.context import Context
-from server import introductions, openings
-from server.models import Candidate, Opening
+from schema.dataloader import Loader
+from server import introductions
+from server.models import Candidate
 
 
-def opening_loader(context: Context) -> DataLoader[int, Opening | None]:
-    async def load(ids: list[int]) -> list[Opening | None]:
-        rows = {o.id: o for o in await openings.scoped(context.caller).filter(id__in=ids)}
-        return [rows.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
-def candidate_loader(context: Context) -> DataLoader[int, Candidate | None]:
+class IntroducedCandidateLoader(Loader[int, Candidate]):
     """Candidates introduced to the caller's company (erased ones too: their card is blank)."""
 
-    async def load(ids: list[int]) -> list[Candidate | None]:
-        rows = await introductions.introduced_candidates(context.caller, ids)
-        return [rows.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
+    async def fetch(self, ids):
+        return await introductions.introduced_candidates(self.caller, ids)
 
 
-def contact_loader(context: Context) -> DataLoader[int, introductions.Contact | None]:
+class ContactLoader(Loader[int, introductions.Contact]):
     """Contact details by introduction id: only the caller's accepted ones."""
 
-    async def load(ids: list[int]) -> list[introductions.Contact | None]:
-        rows = await introductions.contacts(context.caller, ids)
-        return [rows.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
+    async def fetch(self, ids):
+        return await introductions.contacts(self.caller, ids)

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from schema import node
+from schema.companies.dataloaders import CompanyLoader
 from schema.context import Info
 from schema.errors import UserError, mutation
 from schema.introductions.types import Introduction
@@ -54,7 +55,7 @@ class IntroductionPayload:
 
 async def _run(info: Info, work: Callable[[], Awaitable[m.Introduction]]) -> IntroductionPayload:
     row = await work()
-    info.context.loaders.pop("company", None)  # the balance changed
+    info.context.forget(CompanyLoader)  # the balance changed
     return IntroductionPayload(introduction=Introduction.from_model(row), user_errors=[])
 
 

@@ -9,8 +9,9 @@ from strawberry import relay
 
 from schema import node
 from schema.context import Info
-from schema.introductions.dataloaders import candidate_loader, contact_loader, opening_loader
+from schema.introductions.dataloaders import ContactLoader, IntroducedCandidateLoader
 from schema.matching.types import CandidateCard
+from schema.openings.dataloaders import OpeningLoader
 from schema.openings.types import Opening
 from schema.pagination import Connection
 from server import introductions
@@ -50,9 +51,7 @@ class Introduction(relay.Node):
 
     @strawberry.field(description="The company's opening the candidate was asked about.")
     async def opening(self, info: Info) -> Opening:
-        row = await info.context.loader("introduction_opening", opening_loader).load(
-            self.row.opening_id
-        )
+        row = await OpeningLoader.of(info).load(self.row.opening_id)
         assert row is not None
         return Opening.from_model(row)
 
@@ -60,9 +59,7 @@ class Introduction(relay.Node):
         description="The anonymised candidate (blank when the person erased the profile)."
     )
     async def candidate(self, info: Info) -> CandidateCard:
-        row = await info.context.loader("introduction_candidate", candidate_loader).load(
-            self.row.candidate_id
-        )
+        row = await IntroducedCandidateLoader.of(info).load(self.row.candidate_id)
         assert row is not None
         return await CandidateCard.load(info, row)
 
@@ -71,7 +68,7 @@ class Introduction(relay.Node):
         "the profile."
     )
     async def contact(self, info: Info) -> CandidateContact | None:
-        found = await info.context.loader("introduction_contact", contact_loader).load(self.row.id)
+        found = await ContactLoader.of(info).load(self.row.id)
         return CandidateContact(name=found.name, email=found.email) if found else None
 
     @classmethod

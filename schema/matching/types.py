@@ -40,10 +40,11 @@ class CandidateCard(relay.Node):
 
     @classmethod
     async def load(cls, info: Info, candidate: m.Candidate) -> CandidateCard:
-        """The card of one candidate as the company may see it (server.cards.visible), its tags
-        through the request's tag DataLoader."""
+        """The card of one candidate as the company may see it (server.cards.visible), its
+        tags (when asked for) through the tag loader."""
         card = cards.visible(candidate)
-        tags = await load_tags(info, card.tag_ids)
+        wanted = _selects(info.selected_fields, {"tags"})
+        tags = await load_tags(info, card.tag_ids) if wanted else []
         return cls.from_model(card, {t.id: t for t in tags})
 
 

@@ -9,10 +9,10 @@ from strawberry import relay
 
 from schema import node
 from schema.context import Info
+from schema.openings.dataloaders import OpeningLoader
 from schema.pagination import Connection
 from schema.tags.types import Tag, load_tags
 from server import models as m
-from server import openings
 
 OpeningStatus = strawberry.enum(m.OpeningStatus, description="Whether an opening takes people.")
 
@@ -59,5 +59,5 @@ class OpeningConnection(Connection[Opening]):
 
 @node.register("Opening")
 async def load_opening(info: Info, opening_id: int) -> Opening | None:
-    row = await openings.scoped(info.context.caller).get_or_none(id=opening_id)
+    row = await OpeningLoader.of(info).load(opening_id)
     return Opening.from_model(row) if row else None

@@ -13,6 +13,7 @@ from schema.context import Info
 from schema.errors import UserError, mutation
 from schema.operator.queries import decode_candidate
 from schema.permissions import IsOperator
+from schema.tags.dataloaders import TagLoader
 from schema.tags.types import Tag, TagCategory
 from server import console, tag_upkeep
 from server import models as m
@@ -122,7 +123,7 @@ class OperatorMutations:
         )
         tag_id = _tag_id(input.id) if input.id else None
         tag = await tag_upkeep.upsert(info.context.caller, changes, tag_id)
-        info.context.loaders.pop("tag", None)
+        info.context.forget(TagLoader)
         return TagPayload(tag=Tag.from_model(tag), user_errors=[])
 
     @mutation(
@@ -139,7 +140,7 @@ class OperatorMutations:
     ) -> MergeTagsPayload:
         sources = [_tag_id(g) for g in input.source_ids]
         result = await tag_upkeep.merge(info.context.caller, sources, _tag_id(input.target_id))
-        info.context.loaders.pop("tag", None)
+        info.context.forget(TagLoader)
         return MergeTagsPayload(
             tag=Tag.from_model(result.target),
             merged_ids=[relay.GlobalID("Tag", str(i)) for i in result.merged],

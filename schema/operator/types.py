@@ -10,7 +10,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from schema import node
-from schema.api_keys.dataloaders import api_key_loader
+from schema.api_keys.dataloaders import ApiKeyLoader
 from schema.api_keys.types import ApiKey
 from schema.companies.types import Company, load_company
 from schema.context import Info
@@ -135,7 +135,7 @@ class AuditEvent(relay.Node):
     async def api_key(self, info: Info) -> ApiKey | None:
         if self.api_key_id is None:
             return None
-        row = await info.context.loader("api_key", api_key_loader).load(self.api_key_id)
+        row = await ApiKeyLoader.of(info).load(self.api_key_id)
         return ApiKey.from_model(row) if row else None
 
     @strawberry.field(description="The company whose key acted; null for operator keys.")

@@ -9,7 +9,8 @@ import strawberry
 from schema.context import Info
 from schema.errors import PublicError
 from schema.permissions import IsAuthenticated
-from schema.tags.types import Tag, TagCategory, tag_loader
+from schema.tags.dataloaders import TagLoader
+from schema.tags.types import Tag, TagCategory
 from server import models as m
 from server import tags
 from server.errors import DomainError
@@ -41,7 +42,7 @@ class TagQueries:
             rows = await tags.search(category and m.TagCategory(category), search)
         except DomainError as error:
             raise PublicError(str(error), error.errors[0].code) from error
-        loader = info.context.loader("tag", tag_loader)
+        loader = TagLoader.of(info)
         for row in rows:
             loader.prime(row.id, row)
         return [Tag.from_model(row) for row in rows]

@@ -7,11 +7,11 @@ from typing import Annotated
 
 import strawberry
 from strawberry import relay
-from strawberry.dataloader import DataLoader
 
 from schema import node
 from schema.companies.types import Locale
-from schema.context import Context, Info
+from schema.context import Info
+from schema.tags.dataloaders import TagLoader
 from server import models as m
 from server import tags
 
@@ -64,23 +64,13 @@ class Tag(relay.Node):
         )
 
 
-def tag_loader(context: Context) -> DataLoader[int, tags.TagRow | None]:
-    """Per-request loader of tags by id: ``info.context.loader("tag", tag_loader)``."""
-
-    async def load(ids: list[int]) -> list[tags.TagRow | None]:
-        rows = await tags.by_ids(ids)
-        return [rows.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
 async def load_tags(info: Info, tag_ids: Iterable[int]) -> list[Tag]:
     """GraphQL tags of a ``tag_ids`` array, in its order; ids of deleted tags are skipped."""
-    rows = await info.context.loader("tag", tag_loader).load_many(list(tag_ids))
+    rows = await TagLoader.of(info).load_many(list(tag_ids))
     return [Tag.from_model(row) for row in rows if row is not None]
 
 
 @node.register("Tag")
 async def load_tag(info: Info, tag_id: int) -> Tag | None:
-    row = await info.context.loader("tag", tag_loader).load(tag_id)
+    row = await TagLoader.of(info).load(tag_id)
     return Tag.from_model(row) if row else None

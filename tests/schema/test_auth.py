@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
+
 from server import api_keys, companies
-from server.models import ApiKey, CompanyStatus
+from server.models import ApiKey, Company, CompanyStatus
 from tests.fixtures.graphql import OPERATOR, Caller
 
 VIEWER = "{ viewer { name slug } }"
@@ -134,3 +137,31 @@ async def test_company_cannot_revoke_another_companys_key(company_a, company_b):
         "apiKey": None,
         "userErrors": [{"code": "NOT_FOUND", "field": ["input", "apiKeyId"]}],
     }
+
+
+async def test_a_key_changed_by_another_process_is_refused_within_the_cache_time(
+    company_a, settings
+):
+    """Each process reuses a key's lookup at most RELAY_API_KEY_CACHE_SECONDS (≤ 1 s): a
+    revocation or suspension written by another process (here: straight to the table, which
+    this process's cache never hears of) is refused once that time is up."""
+    assert settings.api_key_cache_seconds <= 1
+    cached = settings.api_key_cache_seconds
+    settings.api_key_cache_seconds = 0.5
+    try:
+        assert (await company_a.post(VIEWER)).status_code == 200
+        await Company.filter(id=company_a.company_id).update(status=CompanyStatus.SUSPENDED)
+        assert (await company_a.post(VIEWER)).status_code == 200  # still the cached lookup
+        await asyncio.sleep(0.5)
+        assert (await company_a.post(VIEWER)).status_code == 403
+
+        await Company.filter(id=company_a.company_id).update(status=CompanyStatus.ACTIVE)
+        await asyncio.sleep(0.5)
+        assert (await company_a.post(VIEWER)).status_code == 200
+        await ApiKey.filter(company_id=company_a.company_id).update(revoked_at=datetime.now(UTC))
+        await asyncio.sleep(0.5)
+        response = await company_a.post(VIEWER)
+        assert response.status_code == 401
+        assert "revoked" in response.json()["errors"][0]["message"]
+    finally:
+        settings.api_key_cache_seconds = cached

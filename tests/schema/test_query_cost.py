@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest_asyncio
 from graphql import parse
 
-from schema.cost import Cost
+from schema.cost import Cost, operation_cost
+from tests.fixtures.graphql import Caller
 
 OPENINGS = """
 query($first: Int) {
@@ -73,3 +76,53 @@ async def test_cost_is_reported_and_a_spent_bucket_answers_throttled(
     # another key has its own bucket
     other = (await company_b.post(OPENINGS, {"first": 100})).json()
     assert "errors" not in other and other["data"]["openings"]["totalCount"] == 0
+
+
+def test_variable_defaults_are_counted():
+    query = "query($n: Int = 100) { openings(first: $n) { edges { node { id tags { slug } } } } }"
+    document = parse(query)
+    [operation] = document.definitions
+
+    executed = SimpleNamespace(graphql_document=document, operation_name=None, variables={})
+    assert operation_cost(executed) == 1 + 100 * 3
+    executed.variables = {"n": 5}
+    assert operation_cost(executed) == 1 + 5 * 3
+    assert operation.variable_definitions[0].default_value is not None
+
+
+async def test_the_bucket_is_per_company_not_per_key(company_a, small_bucket, settings):
+    expensive = 1 + 100 * 3
+    rate = settings.cost_refill_per_second
+    settings.cost_refill_per_second = 1  # next to nothing refills between the requests
+    try:
+        created = await company_a('mutation { createApiKey(input: {name: "second"}) { secret } }')
+        second = Caller(company_a.http, created["createApiKey"]["secret"], company_a.company_id)
+        first = (await company_a.post(OPENINGS, {"first": 100})).json()["extensions"]["cost"]
+        then = (await second.post(OPENINGS, {"first": 100})).json()["extensions"]["cost"]
+    finally:
+        settings.cost_refill_per_second = rate
+    # the second key drew from the same bucket as the first
+    assert first["remaining"] - expensive <= then["remaining"] <= first["remaining"] - expensive + 2
+
+
+CREATE_KEY = (
+    'mutation { createApiKey(input: {name: "k"}) { apiKey { id } userErrors { code message } } }'
+)
+REVOKE_KEY = "mutation($id: ID!) { revokeApiKey(input: {apiKeyId: $id}) { userErrors { code } } }"
+
+
+async def test_active_keys_per_company_are_capped(company_a, settings):
+    cap = settings.max_api_keys_per_company
+    settings.max_api_keys_per_company = 3
+    try:
+        made = [(await company_a(CREATE_KEY))["createApiKey"] for _ in range(3)]
+        # the fixture's key and two more reach the cap of 3
+        assert [m["userErrors"] for m in made[:2]] == [[], []]
+        [error] = made[2]["userErrors"]
+        assert error["code"] == "LIMIT_REACHED" and "at most 3" in error["message"]
+        assert made[2]["apiKey"] is None
+        await company_a(REVOKE_KEY, {"id": made[0]["apiKey"]["id"]})
+        again = (await company_a(CREATE_KEY))["createApiKey"]
+        assert again["userErrors"] == [] and again["apiKey"] is not None  # a revoked key frees one
+    finally:
+        settings.max_api_keys_per_company = cap

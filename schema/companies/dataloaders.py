@@ -1,0 +1,27 @@
+"""Per-request loaders of companies and their figures (scoped to the caller)."""
+
+from __future__ import annotations
+
+from schema.dataloader import Loader
+from server import companies, console, credits, referrals
+from server.models import Company
+
+
+class CompanyLoader(Loader[int, Company]):
+    async def fetch(self, ids):
+        return {c.id: c for c in await companies.scoped(self.caller).filter(id__in=ids)}
+
+
+class CompanyFiguresLoader(Loader[int, console.CompanyFigures]):
+    async def fetch(self, ids):
+        return await console.company_figures(ids)
+
+
+class ReferralCountsLoader(Loader[int, dict]):
+    async def fetch(self, ids):
+        return await referrals.counts_by_status_many(ids)
+
+
+class ReferralProgressLoader(Loader[int, credits.Progress]):
+    async def fetch(self, ids):
+        return await credits.progress_many(ids)
