@@ -262,7 +262,8 @@ async def test_settle_credits_job_settles_one_company(redis, company_a):
 
     await worker.main()
 
-    assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
+    # (qualifying also queued other jobs, e.g. webhook dispatch; none may fail)
+    assert worker.jobs_failed == 0
     assert await job.result(timeout=1) == 1
     assert await balance(company_a.company_id) == 1
     await worker.close()
