@@ -25,6 +25,7 @@ from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, After, First, pa
 from schema.permissions import IsOperator
 from schema.reports.queries import From, ReportOperatorFields, To
 from schema.tags.types import TagCategory
+from schema.webhooks.queries import WebhookOperatorFields
 from server import console, reports
 from server import models as m
 from server.errors import DomainError
@@ -181,5 +182,7 @@ class ConsoleOperatorFields:
 
 
 @strawberry.type(description="Operator-only views of the whole network.")
-class OperatorQuery(CompanyOperatorFields, ReportOperatorFields, ConsoleOperatorFields):
+class OperatorQuery(
+    CompanyOperatorFields, ReportOperatorFields, ConsoleOperatorFields, WebhookOperatorFields
+):
     pass

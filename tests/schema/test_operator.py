@@ -50,6 +50,7 @@ OPERATOR_FIELDS = {
     "auditLog": "{ operator { auditLog { totalCount } } }",
     "provisionRecords": '{ operator { provisionRecords(companyId: "x") { totalCount } } }',
     "liquidity": "{ operator { liquidity { referralQuality { quality } } } }",
+    "webhookHealth": "{ operator { webhookHealth { retrying } } }",
 }
 
 
