@@ -61,6 +61,7 @@ FUNCTIONS = [
     matching_jobs.sweep_matches,
     *followup_jobs.FUNCTIONS,
     webhook_jobs.dispatch_webhooks,
+    webhook_jobs.send_company_digests,
 ]
 CRON_JOBS = [
     cron(heartbeat, second=0, unique=True, run_at_startup=True),
@@ -70,6 +71,7 @@ CRON_JOBS = [
     matching_jobs.SWEEP_MATCHES_CRON,
     *followup_jobs.CRON_JOBS,
     webhook_jobs.DISPATCH_CRON,
+    webhook_jobs.DIGEST_CRON,
 ]
 
 
