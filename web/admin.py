@@ -20,6 +20,7 @@ from server.auth import AuthError, authenticate
 from server.config import get_settings
 from server.models import Company
 from server.principal import Principal
+from server.webhooks.health import webhook_health
 from web import charts, pages
 
 COOKIE = "relay_admin"
@@ -166,6 +167,7 @@ async def dashboard(request: Request) -> Response:
             "rates": [(name, report.rate(name)) for name in RATES],
             "charts": _charts(report, pages.t(request)),
             "queue": await console.mail_queue(principal, now),
+            "webhooks": await webhook_health(principal, now),
             "companies": companies,
             "company_count": company_count,
             "max_companies": MAX_COMPANIES,

@@ -61,6 +61,7 @@ FUNCTIONS = [
     matching_jobs.sweep_matches,
     *followup_jobs.FUNCTIONS,
     webhook_jobs.dispatch_webhooks,
+    webhook_jobs.send_company_digests,
 ]
 # What the worker registers: send_mail with its own timeout and no kept result.
 WORKER_FUNCTIONS = [mail_jobs.SEND_MAIL if f is mail_jobs.send_mail else f for f in FUNCTIONS]
@@ -72,6 +73,7 @@ CRON_JOBS = [
     matching_jobs.SWEEP_MATCHES_CRON,
     *followup_jobs.CRON_JOBS,
     webhook_jobs.DISPATCH_CRON,
+    webhook_jobs.DIGEST_CRON,
 ]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from arq import cron
 
-from server.webhooks import delivery
+from server.webhooks import delivery, notify
 
 CLIENT_KEY = "webhook_client"
 
@@ -37,3 +37,12 @@ async def dispatch_webhooks(ctx: dict[str, Any]) -> int:
 DISPATCH_CRON = cron(
     dispatch_webhooks, second=set(range(0, 60, 5)), unique=True, run_at_startup=True
 )
+
+
+async def send_company_digests(ctx: dict[str, Any]) -> int:
+    """Queues the companies' daily digests (the outbox sweeper sends them)."""
+    return await notify.send_digests()
+
+
+# 09:10 Japan time, once across all workers.
+DIGEST_CRON = cron(send_company_digests, hour=0, minute=10, second=0, unique=True)

@@ -27,6 +27,7 @@ from schema.permissions import IsOperator
 from schema.referrals.queries import ReferralOperatorFields
 from schema.reports.queries import From, ReportOperatorFields, To
 from schema.tags.types import TagCategory
+from schema.webhooks.queries import WebhookOperatorFields
 from server import console, reports
 from server import models as m
 from server.errors import DomainError
@@ -189,5 +190,6 @@ class OperatorQuery(
     ConsoleOperatorFields,
     ReferralOperatorFields,
     LookupOperatorFields,
+    WebhookOperatorFields,
 ):
     pass

@@ -10,7 +10,7 @@ from strawberry import relay
 from schema import node
 from schema.context import Info
 from schema.pagination import After, First, paginate
-from schema.permissions import IsCompany
+from schema.permissions import IsCompany, IsOperator
 from schema.webhooks.types import (
     DeliveryStatus,
     WebhookDelivery,
@@ -18,7 +18,7 @@ from schema.webhooks.types import (
     WebhookEndpoint,
 )
 from server import models as m
-from server.webhooks import endpoints, notify
+from server.webhooks import endpoints, health, notify
 
 
 @strawberry.type(description="Which mails the company's contact address gets.")
@@ -87,3 +87,49 @@ class WebhookQueries:
     )
     async def notification_settings(self, info: Info) -> NotificationSettings:
         return NotificationSettings.from_company(await notify.company(info.context.caller))
+
+
+@strawberry.type(description="An endpoint the network disabled, or one failing now.")
+class TroubledWebhookEndpoint:
+    row: strawberry.Private[m.WebhookEndpoint]
+    url: str = strawberry.field(description="Where its events go.")
+    company_name: str = strawberry.field(description="The company it belongs to.")
+    enabled: bool = strawberry.field(description="False once disabled.")
+    failure_streak: int = strawberry.field(description="Failed attempts in a row.")
+    disabled_reason: str = strawberry.field(description="Why it was disabled; may be empty.")
+
+
+@strawberry.type(description="Webhook deliveries across the network.")
+class WebhookHealth:
+    retrying: int = strawberry.field(description="Deliveries waiting for a retry.")
+    failed_last_day: int = strawberry.field(description="Deliveries FAILED in the last 24 h.")
+    delivered_last_day: int = strawberry.field(description="Deliveries made in the last 24 h.")
+    endpoints: list[TroubledWebhookEndpoint] = strawberry.field(
+        description="Disabled endpoints first, then failing ones, worst first (at most 50)."
+    )
+
+
+@strawberry.type
+class WebhookOperatorFields:
+    @strawberry.field(
+        permission_classes=[IsOperator],
+        description="Webhook deliveries failing network-wide and endpoints in trouble.",
+    )
+    async def webhook_health(self, info: Info) -> WebhookHealth:
+        found = await health.webhook_health(info.context.caller)
+        return WebhookHealth(
+            retrying=found.retrying,
+            failed_last_day=found.failed_last_day,
+            delivered_last_day=found.delivered_last_day,
+            endpoints=[
+                TroubledWebhookEndpoint(
+                    row=e,
+                    url=e.url,
+                    company_name=e.company.name,
+                    enabled=e.enabled,
+                    failure_streak=e.failure_streak,
+                    disabled_reason=e.disabled_reason,
+                )
+                for e in found.endpoints
+            ],
+        )

@@ -35,7 +35,10 @@ class WebhookEndpoint(relay.Node):
     events: list[str] = strawberry.field(
         description="Event types sent (e.g. introduction.accepted); empty means all."
     )
-    enabled: bool = strawberry.field(description="False: nothing is sent (deliveries wait).")
+    enabled: bool = strawberry.field(
+        description="False: nothing is sent; deliveries already written wait, and events "
+        "happening meanwhile are not kept for it."
+    )
     disabled_reason: str = strawberry.field(
         description="Why the network disabled it after repeated failure; empty otherwise."
     )

@@ -68,6 +68,14 @@ async def resolve(url: httpx.URL, allow_private: bool) -> str:
             ``allow_private`` is false.
     """
     port = url.port or (443 if url.scheme == "https" else 80)
+    try:  # an address needs no lookup (getaddrinfo runs in a thread: it costs)
+        literal = str(ipaddress.ip_address(url.host))
+    except ValueError:
+        literal = None
+    if literal is not None:
+        if not allow_private and not is_public(literal):
+            raise Refused(f"{literal} is not a public address")
+        return literal
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(
             url.host, port, type=socket.SOCK_STREAM

@@ -3,7 +3,9 @@ accepted, a re-application (each of the last two can be turned off), the daily d
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from tortoise import connections
 
 from server import mail
 from server.models import Company, Locale, MailKind, WebhookEndpoint
@@ -135,3 +137,64 @@ async def introduction_accepted(
 
 async def reapplied(company_id: int, application_id: int, opening: str, contact: dict) -> None:
     await _event_mail("reapplication", company_id, str(application_id), opening, contact)
+
+
+_DIGEST_SQL = """
+SELECT c.id,
+  (SELECT count(*) FROM referral r WHERE r.company_id = c.id
+     AND r.qualified_at >= $1 AND r.qualified_at < $2) AS qualified,
+  (SELECT count(*) FROM credit_entry e WHERE e.company_id = c.id AND e.kind = 'SETTLEMENT'
+     AND e.created_at >= $1 AND e.created_at < $2) AS credits
+FROM company c WHERE c.notify_digest AND c.contact_email <> '' AND c.status = 'ACTIVE'
+"""
+_DIGEST_TEXTS = {
+    Locale.JA: (
+        "【Career Relay】本日のまとめ（{day}）",
+        "{company} ご担当者様\n\n"
+        "過去24時間の Career Relay でのご状況をお知らせいたします。\n"
+        "・有効になった紹介: {qualified} 件\n・付与されたクレジット: {credits}\n"
+        "・現在のクレジット残高: {balance}\n\n"
+        "このまとめは GraphQL の updateNotificationSettings（dailyDigest: false）で"
+        "停止できます。\n",
+    ),
+    Locale.EN: (
+        "[Career Relay] Your daily digest ({day})",
+        "Dear {company} team,\n\n"
+        "In the last 24 hours:\n- referrals that qualified: {qualified}\n"
+        "- credits earned: {credits}\n- credit balance now: {balance}\n\n"
+        "Turn this mail off with updateNotificationSettings (dailyDigest: false).\n",
+    ),
+}
+
+
+async def send_digests(now: datetime | None = None) -> int:
+    """Queues the daily digest of every company with news in the last 24 hours (none on
+    quiet days); once a day per company. Returns how many were queued."""
+    now = now or datetime.now(UTC)
+    rows = await connections.get("default").execute_query_dict(
+        _DIGEST_SQL, [now - timedelta(days=1), now]
+    )
+    busy = {r["id"]: r for r in rows if r["qualified"] or r["credits"]}
+    queued = 0
+    for company in await Company.filter(id__in=list(busy)).order_by("id"):
+        if not is_email(company.contact_email):
+            continue
+        subject, body = _DIGEST_TEXTS[Locale(company.locale)]
+        values = {
+            "company": company.name,
+            "day": f"{now:%Y-%m-%d}",
+            "qualified": busy[company.id]["qualified"],
+            "credits": busy[company.id]["credits"],
+            "balance": company.credit_balance,
+        }
+        _, created = await mail.queue_mail(
+            kind=MailKind.COMPANY_DIGEST,
+            recipient=company.contact_email,
+            subject=subject.format(**values),
+            body_text=body.format(**values),
+            locale=company.locale,
+            company_id=company.id,
+            dedupe_key=f"digest:{company.id}:{now:%Y-%m-%d}",
+        )
+        queued += created
+    return queued

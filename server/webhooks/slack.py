@@ -24,8 +24,20 @@ _TITLES = {
         "A candidate was erased: please erase your copy",
     ),
 }
-# Fields of ``data`` shown in the message (ids are noise in a chat).
-_SHOWN = ("opening_title", "status", "balance", "credits", "name", "email", "reason")
+# Fields of ``data`` shown in the message, at any depth (ids are noise in a chat).
+_SHOWN = ("title", "status", "balanceAfter", "name", "email", "kind", "recipient", "action")
+
+
+def _fields(value: object) -> list[tuple[str, object]]:
+    if not isinstance(value, dict):
+        return []
+    found: list[tuple[str, object]] = []
+    for key, item in value.items():
+        if isinstance(item, dict):
+            found.extend(_fields(item))
+        elif key in _SHOWN and item not in ("", None):
+            found.append((key, item))
+    return found
 
 
 def message(payload: str, locale: Locale) -> str:
@@ -33,7 +45,7 @@ def message(payload: str, locale: Locale) -> str:
     event = json.loads(payload)
     ja, en = _TITLES.get(event["type"], (event["type"], event["type"]))
     title = ja if locale == Locale.JA else en
-    shown = [f"*{k}*: {v}" for k, v in event["data"].items() if k in _SHOWN and v not in ("", None)]
+    shown = [f"*{k}*: {v}" for k, v in _fields(event["data"])]
     blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": title}}]
     if shown:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(shown)}})

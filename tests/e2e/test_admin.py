@@ -32,7 +32,7 @@ async def test_operator_signs_in_and_sees_the_demo_network(page, app, screenshot
     assert page.url.endswith("/admin")
     assert await page.title() == "ネットワークの状況 | キャリアリレー運営管理"
     headings = await page.locator("h2").all_inner_texts()
-    assert headings == ["ファネル", "週ごとの推移", "メール送信キュー", "参加企業"]
+    assert headings == ["ファネル", "週ごとの推移", "メール送信キュー", "Webhook 配信", "参加企業"]
     assert await page.locator("figure.chart svg").count() == 4
     heights = await page.locator("figure.chart svg rect.bar").evaluate_all(
         "bars => bars.map(b => Number(b.getAttribute('height')))"

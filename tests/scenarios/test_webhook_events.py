@@ -5,18 +5,21 @@ bounces with their notification mails."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 from server import candidates, mail, reapply
 from server.models import (
+    Company,
     Introduction,
     IntroductionStatus,
     MailKind,
     MailMessage,
+    Referral,
     WebhookEndpoint,
     WebhookFormat,
 )
 from server.principal import Principal
-from server.webhooks import delivery, endpoints
+from server.webhooks import delivery, endpoints, notify
 from tests.scenarios import test_network_flow as network_flow
 from tests.server.test_mail import make_referral, queue
 from tests.web.candidate_helpers import reset_rate_limits  # noqa: F401  (autouse)
@@ -132,3 +135,22 @@ async def test_a_bounce_is_an_event(smtp_server, company_a, receiver):
     [event] = receiver.events("mail.bounced")
     assert event["data"]["mail"] == {"kind": "REJECTION", "recipient": "taro@example.jp"}
     assert receiver.events("referral.mailed") == []
+
+
+async def test_the_daily_digest_counts_the_day_and_can_be_turned_off(company_a, company_b):
+    for caller in (company_a, company_b):
+        await Company.filter(id=caller.company_id).update(contact_email="hr@example.jp")
+    now = datetime.now(UTC)
+    for i in range(3):
+        referral = await make_referral(company_a.company_id, f"p{i}@example.jp")
+        await Referral.filter(id=referral.id).update(qualified_at=now - timedelta(hours=i + 1))
+    old = await make_referral(company_b.company_id)
+    await Referral.filter(id=old.id).update(qualified_at=now - timedelta(days=2))
+
+    assert await notify.send_digests(now) == 1  # B had a quiet day
+    assert await notify.send_digests(now) == 0  # once a day
+    [digest] = await MailMessage.filter(kind=MailKind.COMPANY_DIGEST)
+    assert digest.company_id == company_a.company_id
+    assert "・有効になった紹介: 3 件\n・付与されたクレジット: 0\n" in digest.body_text
+    await Company.filter(id=company_a.company_id).update(notify_digest=False)
+    assert await notify.send_digests(now + timedelta(days=1, minutes=-1)) == 0

@@ -54,6 +54,7 @@ OPERATOR_FIELDS = {
     "provisionRecords": '{ operator { provisionRecords(companyId: "x") { totalCount } } }',
     "liquidity": "{ operator { liquidity { referralQuality { quality } } } }",
     "flaggedReferrals": "{ operator { flaggedReferrals { totalCount } } }",
+    "webhookHealth": "{ operator { webhookHealth { retrying } } }",
 }
 
 

@@ -300,3 +300,26 @@ async def test_redirects_are_not_followed(company, receiver, client):
 
     assert len(receiver.received) == 1
     assert (await WebhookDelivery.get()).last_error == "HTTP 302"
+
+
+async def test_a_slack_endpoint_gets_block_kit_in_the_company_language(company, receiver, client):
+    await listen(company, receiver, fmt=WebhookFormat.SLACK)
+    data = {
+        "introduction": {"status": "ACCEPTED", "opening": {"id": "T3A6MQ==", "title": "SRE"}},
+        "contact": {"name": "佐藤 花子", "email": "hanako@example.jp"},
+    }
+    await emit(company.company_id, EventType.INTRODUCTION_ACCEPTED, "1", data)
+
+    await delivery.dispatch(client)
+
+    [hit] = receiver.received
+    message = hit.event
+    assert message["text"] == "紹介依頼が承諾されました"
+    assert message["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "紹介依頼が承諾されました"},
+    }
+    shown = message["blocks"][1]["text"]["text"]
+    assert "*title*: SRE" in shown and "*email*: hanako@example.jp" in shown
+    assert "T3A6MQ==" not in shown
+    assert "webhook-signature" not in hit.headers
