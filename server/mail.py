@@ -585,7 +585,7 @@ async def _bounce(message: MailMessage, error: str) -> None:
 # waiting out the backoff. A single deferral (one greylisting recipient) keeps its backoff.
 _failing = {"count": 0, "since": None}
 SERVER_DOWN_DEFERRALS = 2
-_RELEASE = (
+_RETRY_NOW = (
     "UPDATE mail_message SET send_after = $1 WHERE status = 'PENDING' AND attempts > 0 "
     "AND send_after > $1 AND claimed_at >= $2 RETURNING id, attempts"
 )
@@ -597,7 +597,9 @@ async def _server_back(redis: ArqRedis) -> None:
     _failing.update(count=0, since=None)
     if count < SERVER_DOWN_DEFERRALS:
         return
-    rows = await connections.get("default").execute_query_dict(_RELEASE, [datetime.now(UTC), since])
+    rows = await connections.get("default").execute_query_dict(
+        _RETRY_NOW, [datetime.now(UTC), since]
+    )
     log.info("SMTP server back after %s deferrals: %s mails retried now", count, len(rows))
     await _requeue(redis, [(r["id"], r["attempts"]) for r in rows], defer=0, fresh=True)
 

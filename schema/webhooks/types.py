@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import ClassVar
 
 import strawberry
 from strawberry import relay
-from strawberry.dataloader import DataLoader
 
 from schema import node
-from schema.context import Context, Info
+from schema.context import Info
+from schema.dataloader import Loader
 from schema.pagination import Connection
 from server import models as m
 from server.webhooks import endpoints
@@ -72,12 +74,13 @@ class WebhookAttempt:
     )
 
 
-def _attempt_loader(context: Context) -> DataLoader[int, list[m.WebhookAttempt]]:
-    async def load(ids: list[int]) -> list[list[m.WebhookAttempt]]:
-        found = await endpoints.attempts(context.caller, ids)
-        return [found.get(i, []) for i in ids]
+class AttemptsLoader(Loader[int, list[m.WebhookAttempt]]):
+    """A page of deliveries' attempts in one statement."""
 
-    return DataLoader(load_fn=load)
+    default: ClassVar[tuple] = ()  # no attempts yet
+
+    async def fetch(self, ids: Sequence[int]) -> Mapping[int, list[m.WebhookAttempt]]:
+        return await endpoints.attempts(self.caller, list(ids))
 
 
 @strawberry.type(description="One event for one endpoint, and its attempts.")
@@ -114,7 +117,7 @@ class WebhookDelivery(relay.Node):
 
     @strawberry.field(description="Every HTTP request of this delivery, oldest first.")
     async def attempts(self, info: Info) -> list[WebhookAttempt]:
-        rows = await info.context.loader("webhook_attempts", _attempt_loader).load(self.row.id)
+        rows = await AttemptsLoader.of(info).load(self.row.id)
         return [
             WebhookAttempt(
                 at=a.at,
