@@ -50,7 +50,7 @@ def test_production_accepts_a_real_secret():
 def test_production_requires_the_operator_named_on_the_privacy_page(missing):
     settings = Settings(
         env=Environment.PRODUCTION,
-        secret_key="k" * 40,
+        secret_key=secrets.token_urlsafe(48),
         database_url="postgres://x/y",
         redis_url="redis://x",
         smtp_url="smtp://x",
@@ -142,6 +142,7 @@ def test_the_cli_warns_about_production_over_http():
         RELAY_SMTP_URL="smtp://x",
         RELAY_REDIS_URL="redis://x",
         RELAY_DATABASE_URL="postgres://127.0.0.1:1/none",
+        **{f"RELAY_{k.upper()}": v for k, v in OPERATOR.items()},
     )
 
     assert "WARNING" in done.stderr and "https" in done.stderr, done.stderr

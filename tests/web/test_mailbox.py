@@ -78,6 +78,9 @@ async def test_with_the_environment_unset_there_is_no_mailbox_and_no_graphiql(
             redis_url=settings.redis_url,
             smtp_url="smtp://127.0.0.1:25",
             secret_key=secrets.token_urlsafe(48),
+            operator_name="株式会社キャリアリレー",
+            operator_address="東京都千代田区丸の内1-1-1",
+            operator_contact="privacy@relay.example.jp",
         )
     )
     transport = httpx.ASGITransport(app=platform)
