@@ -34,7 +34,7 @@ from bench.common import Timer, save, scratch_database
 from bench.matching import gid
 from bench.network_gen import Network, generate
 from relay.embedded import free_port
-from server import matching
+from server.network import matching
 
 SECONDS = int(os.environ.get("RELAY_BENCH_SECONDS", "10"))
 VIEWER = "{ viewer { name } }"

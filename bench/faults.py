@@ -33,9 +33,9 @@ from tortoise import Tortoise, connections
 
 from bench.common import save
 from relay.embedded import EmbeddedPostgres, EmbeddedRedis
-from server import mail
 from server.config import get_settings
 from server.db import migrate, tortoise_config
+from server.mail import outbox as mail
 from server.models import MailKind
 from server.queue import make_pool
 from tests.fixtures.smtp import SmtpServer

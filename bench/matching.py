@@ -10,7 +10,7 @@ For each size, in one scratch database:
   the cost bucket in Redis, Strawberry: everything a request goes through), loaded by
   ``wrk`` (C, about a tenth of a core) with ``--clients`` connections, each asking for the
   next opening's first page of 20 with its tags and checking the body; p50/p99 from wrk;
-- the reference: the same page as one plain SQL query (server.matching's page query with
+- the reference: the same page as one plain SQL query (server.network.matching's page query with
   the tags' slugs and labels) over asyncpg, same openings, 20 clients and one client;
 - the alternative design: the page computed per request in SQL over the GIN index (score
   every candidate sharing a tag, exclusions, top 20), same clients.
@@ -57,9 +57,9 @@ from bench.common import Timer, save, scratch_database
 from bench.network_gen import Network, generate
 from relay.app import create_app
 from relay.embedded import free_port
-from server import matching
 from server.config import get_settings
-from server.eligibility import MATCHABLE_SQL
+from server.network import matching
+from server.network.eligibility import MATCHABLE_SQL
 from server.queue import make_pool
 from workers.settings import worker_settings
 
@@ -327,7 +327,7 @@ async def sql_latency(
         await pool.close()
 
 
-# The rows the GraphQL request returns, in one plain query: server.matching's page query
+# The rows the GraphQL request returns, in one plain query: server.network.matching's page query
 # with each candidate's and each match's tags (slug, Japanese label) in order.
 _TAGS = """ARRAY(SELECT t.slug || ':' || t.label_ja FROM unnest({}) WITH ORDINALITY AS u(id, n)
   JOIN tag t ON t.id = u.id ORDER BY u.n)"""

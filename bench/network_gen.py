@@ -1,6 +1,6 @@
 """A realistic partner network generated inside PostgreSQL, for the matching benchmark.
 
-Tags follow Zipf laws over the seeded taxonomy (``server.tags.seed()`` must have run): each
+Tags follow Zipf laws over the seeded taxonomy (``server.network.tags.seed()`` must have run): each
 candidate has 1–6 skills, 1–2 job types, one location (heavy on Tokyo and Osaka) and 0–3
 conditions, so 3–12 tags; about 90% share their profile with the network, 1% have paused
 matching, 0.5% are erased. Companies are made through the core (they need API keys); openings,
@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from bench.common import Timer, scratch_database
-from server import companies, tags
+from server.companies import accounts as companies
 from server.models import Tag, TagCategory
+from server.network import tags
 from server.principal import Principal
 
 POOL_SIZE = 4000

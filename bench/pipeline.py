@@ -27,9 +27,12 @@ from arq.worker import Worker
 
 from bench.common import Timer, save, scratch_database
 from relay.embedded import free_port
-from server import applications, companies, openings, rejections, tags
+from server.applications import openings, rejections
+from server.applications import records as applications
+from server.companies import accounts as companies
 from server.config import get_settings
 from server.models import Application, MailMessage, MailStatus
+from server.network import tags
 from server.principal import Principal
 from server.queue import make_pool
 from workers.settings import worker_settings

@@ -22,7 +22,7 @@ import httpx
 
 from bench.common import Timer, save, scratch_database
 from relay.embedded import free_port
-from server import companies
+from server.companies import accounts as companies
 from server.config import get_settings
 from server.models import DeliveryStatus, WebhookDelivery, WebhookFormat
 from server.principal import Principal

@@ -20,10 +20,11 @@ from tortoise.contrib.starlette import RegisterTortoise
 from relay.middleware import BodyLimit, DatabaseOutage
 from schema.context import Context
 from schema.schema import schema
-from server import health, redact, referral_fraud
-from server.auth import AuthError, authenticate
+from server import health, redact
+from server.companies.auth import AuthError, authenticate
 from server.config import Settings, get_settings
 from server.db import DatabaseUnavailable, tortoise_config
+from server.network import referral_fraud
 from server.queue import make_pool
 
 log = logging.getLogger(__name__)

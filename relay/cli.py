@@ -115,8 +115,8 @@ def worker() -> None:
 
 async def _seed_and_fold() -> None:
     """The taxonomy, then the data fix of tags a form once filed under the wrong category."""
-    from server.tag_upkeep import fold_misfiled
-    from server.tags import seed as seed_taxonomy
+    from server.network.tags import seed as seed_taxonomy
+    from server.operator.tag_upkeep import fold_misfiled
 
     await seed_taxonomy()
     await fold_misfiled()
@@ -139,7 +139,7 @@ def create_operator_key(
     name: Annotated[str, typer.Option(help="Label of the key.")] = "operator",
 ) -> None:
     """Creates an operator API key and prints it, alone, on the last line."""
-    from server.api_keys import create_operator_key as create
+    from server.companies.api_keys import create_operator_key as create
 
     raw = asyncio.run(_with_db(lambda: create(name)))
     typer.echo("Operator key (shown once, store it now):")

@@ -1,4 +1,5 @@
-"""Reading ATS exports (CSV) into import rows for :func:`server.applications.import_rows`."""
+"""Reading ATS exports (CSV) into import rows for
+:func:`server.applications.records.import_rows`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from strawberry import relay
 
-from server.applications import ImportRow
+from server.applications.records import ImportRow
 from server.models import ApplicationStatus
 
 REQUIRED = ("externalId", "name", "email")

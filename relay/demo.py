@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from relay import demo_network
-from server import api_keys, companies
+from server.companies import accounts as companies
+from server.companies import api_keys
 from server.models import Company, Locale
 from server.principal import Principal
 

@@ -14,9 +14,12 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from server import applications, credits, matching, openings, registration, rejections
-from server.candidates import ProfileInput
+from server.applications import openings, rejections
+from server.applications import records as applications
+from server.candidates import registration
+from server.candidates.profiles import ProfileInput
 from server.models import Applicant, Company, Locale, Opening, OpeningStatus
+from server.network import credits, matching
 from server.principal import Principal
 
 REGISTRATION_LINK = re.compile(r"/r/([A-Za-z0-9_\-]+)")

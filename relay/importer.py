@@ -8,8 +8,8 @@ from pathlib import Path
 from rich.progress import Progress
 
 from relay import csv_import
-from server import applications
-from server.auth import AuthError, authenticate
+from server.applications import records as applications
+from server.companies.auth import AuthError, authenticate
 
 
 @dataclass

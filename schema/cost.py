@@ -28,7 +28,7 @@ from strawberry.extensions import SchemaExtension
 
 from schema.errors import PublicError
 from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from server import cost_limit
+from server.companies import cost_limit
 from server.config import get_settings
 
 MUTATION_COST = 10

@@ -32,9 +32,9 @@ import pytest  # noqa: E402
 import pytest_asyncio  # noqa: E402
 from tortoise import connections  # noqa: E402
 
-from server import tags  # noqa: E402
 from server.config import get_settings  # noqa: E402
 from server.db import drop_database, migrate  # noqa: E402
+from server.network import tags  # noqa: E402
 
 pytest_plugins = ["tests.fixtures.graphql", "tests.fixtures.smtp", "tests.fixtures.receiver"]
 

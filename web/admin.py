@@ -15,11 +15,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server import admin_sessions, audit, console, credits, ratelimit, reports
-from server.auth import AuthError, authenticate
+from server import admin_sessions, audit, ratelimit
+from server.companies.auth import AuthError, authenticate
 from server.config import get_settings
 from server.models import Company
+from server.network import credits
+from server.operator import console
 from server.principal import Principal
+from server.reports import funnel as reports
 from server.webhooks.health import webhook_health
 from web import charts, pages
 

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server import introductions
 from server.errors import DomainError
+from server.network import introductions
 from web import pages
 
 ANSWERS = ("accept", "decline")

@@ -6,7 +6,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server import join, ratelimit
+from server import ratelimit
+from server.candidates import join
 from server.errors import DomainError, NotFound
 from web import pages
 

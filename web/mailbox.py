@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from server.config import Settings
-from server.dev_mailbox import read_mailbox
+from server.mail.dev_mailbox import read_mailbox
 from web import pages
 
 MAX_SHOWN = 50

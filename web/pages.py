@@ -16,7 +16,8 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from server import candidates, ratelimit
+from server import ratelimit
+from server.candidates import profiles as candidates
 from server.errors import DomainError, ErrorCode
 from web import csrf, i18n
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server import reapply, reconfirm
+from server.candidates import reapply, reconfirm
 from server.errors import DomainError, ErrorCode
 from web import pages
 

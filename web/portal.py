@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server import pause, portal, ratelimit
+from server import ratelimit
+from server.candidates import pause, portal
 from server.errors import DomainError
 from server.models import Candidate, ConsentScope
 from web import pages

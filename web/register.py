@@ -6,7 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server import candidates, consent, registration
+from server.candidates import consent, registration
+from server.candidates import profiles as candidates
 from server.errors import DomainError
 from web import pages
 

@@ -13,8 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server import suppressions, tokens
+from server import tokens
 from server.errors import DomainError
+from server.mail import suppressions
 from server.models import TokenPurpose
 from web import pages
 

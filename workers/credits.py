@@ -11,8 +11,8 @@ from typing import Any
 
 from arq import cron
 
-from server import credits
 from server.errors import NotFound
+from server.network import credits
 
 
 async def settle_credits(ctx: dict[str, Any], company_id: int | None = None) -> int:

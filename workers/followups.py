@@ -12,7 +12,8 @@ from typing import Any
 
 from arq import cron
 
-from server import followups, reconfirm
+from server.candidates import reconfirm
+from server.pool import followups
 
 
 async def send_followups(ctx: dict[str, Any]) -> int:

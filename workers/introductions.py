@@ -12,7 +12,7 @@ from typing import Any
 
 from arq import cron
 
-from server import introductions
+from server.network import introductions
 
 
 async def expire_introductions(ctx: dict[str, Any]) -> int:

@@ -12,9 +12,9 @@ from typing import Any
 
 from arq import Retry, cron, func
 
-from server import mail
 from server.config import get_settings
-from server.smtp import SmtpSender
+from server.mail import outbox as mail
+from server.mail.smtp import SmtpSender
 
 SMTP_KEY = "smtp"
 # arq tries of one job before the row is left to the sweeper (below the worker's max_tries,

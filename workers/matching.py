@@ -11,7 +11,7 @@ from typing import Any
 
 from arq import cron
 
-from server import matching
+from server.network import matching
 
 
 async def match_opening(ctx: dict[str, Any], opening_id: int) -> int:

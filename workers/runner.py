@@ -18,7 +18,7 @@ from typing import Any
 from arq.worker import Worker
 from redis.exceptions import RedisError
 
-from server import mail
+from server.mail import outbox as mail
 from workers.settings import worker_settings
 
 log = logging.getLogger(__name__)

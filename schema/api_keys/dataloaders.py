@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schema.dataloader import Loader
-from server import api_keys
+from server.companies import api_keys
 from server.models import ApiKey
 
 

@@ -12,7 +12,7 @@ from schema.api_keys.types import ApiKey
 from schema.context import Info
 from schema.errors import UserError, mutation
 from schema.permissions import IsAuthenticated
-from server import api_keys
+from server.companies import api_keys
 
 
 @strawberry.input(description="A new key for the caller's company (operators name the company).")

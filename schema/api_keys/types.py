@@ -9,8 +9,8 @@ from strawberry import relay
 
 from schema import node
 from schema.context import Info
-from server import api_keys
 from server import models as m
+from server.companies import api_keys
 
 
 @strawberry.type(description="An API key; its secret is shown only once, when created.")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from schema.dataloader import Loader
-from server import applicants, applications, rejection_reasons
+from server.applications import applicants
+from server.applications import reasons as rejection_reasons
+from server.applications import records as applications
 from server.models import Applicant, Application, ApplicationEvent, RejectionReason
 
 

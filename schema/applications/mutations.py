@@ -21,8 +21,11 @@ from schema.companies.types import Company, Locale
 from schema.context import Info
 from schema.errors import PublicError, UserError, mutation, user_errors
 from schema.permissions import IsCompany
-from server import applications, companies, rejection_reasons, rejections
 from server import models as m
+from server.applications import reasons as rejection_reasons
+from server.applications import records as applications
+from server.applications import rejections
+from server.companies import accounts as companies
 from server.errors import DomainError
 
 

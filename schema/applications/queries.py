@@ -20,8 +20,12 @@ from schema.companies.types import Locale, ReferralStatus
 from schema.context import Info
 from schema.pagination import After, First, paginate
 from schema.permissions import IsCompany
-from server import applications, companies, referrals, rejection_reasons, templates
 from server import models as m
+from server.applications import reasons as rejection_reasons
+from server.applications import records as applications
+from server.applications import templates
+from server.companies import accounts as companies
+from server.network import referrals
 
 
 @strawberry.type(description="A rendered mail, for checking a template.")

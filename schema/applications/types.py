@@ -18,8 +18,10 @@ from schema.companies.types import ReferralStatus
 from schema.context import Info
 from schema.openings.types import Opening, load_opening
 from schema.pagination import Connection
-from server import applications, referrals, rejection_reasons
 from server import models as m
+from server.applications import reasons as rejection_reasons
+from server.applications import records as applications
+from server.network import referrals
 
 ApplicationStatus = strawberry.enum(m.ApplicationStatus, description="Where an application is.")
 ApplicationSource = strawberry.enum(m.ApplicationSource, description="How it came in.")

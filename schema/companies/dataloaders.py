@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from schema.dataloader import Loader
-from server import companies, console, credits, referrals
+from server.companies import accounts as companies
 from server.models import Company
+from server.network import credits, referrals
+from server.operator import console
 
 
 class CompanyLoader(Loader[int, Company]):

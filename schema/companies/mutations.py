@@ -13,8 +13,9 @@ from schema.companies.types import Company, CompanyStatus, Locale
 from schema.context import Info
 from schema.errors import UserError, mutation
 from schema.permissions import IsOperator
-from server import companies, sending_guards
 from server import models as m
+from server.companies import accounts as companies
+from server.mail import sending_guards
 
 
 @strawberry.input(description="A new partner company.")

@@ -12,9 +12,10 @@ from schema.credits.queries import LedgerCheck, check_ledger
 from schema.errors import PublicError
 from schema.pagination import After, First, paginate
 from schema.permissions import IsCompany, IsOperator
-from server import companies, console
 from server import models as m
+from server.companies import accounts as companies
 from server.errors import DomainError
+from server.operator import console
 
 
 @strawberry.type

@@ -18,8 +18,9 @@ from schema.context import Info
 from schema.credits.types import ReferralProgress
 from schema.pagination import Connection
 from schema.talent_pool.policy import FollowUpPolicy
-from server import console, sending_guards
 from server import models as m
+from server.mail import sending_guards
+from server.operator import console
 
 CompanyStatus = strawberry.enum(m.CompanyStatus, description="Lifecycle of a partner company.")
 Locale = strawberry.enum(m.Locale, description="Language of mails and pages.")

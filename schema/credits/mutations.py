@@ -14,8 +14,8 @@ from schema.context import Info
 from schema.credits.types import CreditEntry
 from schema.errors import UserError, mutation
 from schema.permissions import IsOperator
-from server import credits
 from server import models as m
+from server.network import credits
 
 
 @strawberry.input(description="A manual change of a company's credit balance.")

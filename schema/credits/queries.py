@@ -9,7 +9,7 @@ from schema.context import Info
 from schema.credits.types import CreditEntry, CreditEntryConnection
 from schema.pagination import After, First, paginate
 from schema.permissions import IsCompany
-from server import credits
+from server.network import credits
 
 
 @strawberry.type

@@ -10,8 +10,8 @@ from strawberry import relay
 from schema import node
 from schema.context import Info
 from schema.pagination import Connection
-from server import credits
 from server import models as m
+from server.network import credits
 
 CreditKind = strawberry.enum(
     m.CreditKind,

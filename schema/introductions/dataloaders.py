@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from schema.dataloader import Loader
-from server import introductions
 from server.models import Candidate
+from server.network import introductions
 
 
 class IntroducedCandidateLoader(Loader[int, Candidate]):

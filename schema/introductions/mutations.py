@@ -14,8 +14,9 @@ from schema.context import Info
 from schema.errors import UserError, mutation
 from schema.introductions.types import Introduction
 from schema.permissions import IsCompany
-from server import idempotency, introductions
+from server import idempotency
 from server import models as m
+from server.network import introductions
 
 
 @strawberry.input(description="Ask a matched network candidate to meet, for one credit.")

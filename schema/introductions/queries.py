@@ -10,8 +10,8 @@ from schema.context import Info
 from schema.introductions.types import Introduction, IntroductionConnection, IntroductionStatus
 from schema.pagination import After, First, paginate
 from schema.permissions import IsCompany
-from server import introductions
 from server import models as m
+from server.network import introductions
 
 
 @strawberry.type

@@ -14,8 +14,8 @@ from schema.matching.types import CandidateCard
 from schema.openings.dataloaders import OpeningLoader
 from schema.openings.types import Opening
 from schema.pagination import Connection
-from server import introductions
 from server import models as m
+from server.network import introductions
 
 IntroductionStatus = strawberry.enum(
     m.IntroductionStatus,

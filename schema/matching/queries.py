@@ -13,7 +13,7 @@ from schema.context import Info
 from schema.matching.types import Match, MatchConnection, load_page_tags
 from schema.pagination import After, First, check_first, decode_cursor, page, parse_key
 from schema.permissions import IsCompany
-from server import matching
+from server.network import matching
 
 CURSOR_PREFIX = "match"
 

@@ -11,9 +11,9 @@ from schema import node
 from schema.context import Info
 from schema.pagination import Connection
 from schema.tags.types import Tag, load_tags
-from server import cards, matching
 from server import models as m
-from server.tags import by_ids
+from server.network import cards, matching
+from server.network.tags import by_ids
 
 
 @strawberry.type(
@@ -40,7 +40,7 @@ class CandidateCard(relay.Node):
 
     @classmethod
     async def load(cls, info: Info, candidate: m.Candidate) -> CandidateCard:
-        """The card of one candidate as the company may see it (server.cards.visible), its
+        """The card of one candidate as the company may see it (server.network.cards.visible), its
         tags (when asked for) through the tag loader."""
         card = cards.visible(candidate)
         wanted = _selects(info.selected_fields, {"tags"})

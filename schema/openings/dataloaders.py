@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schema.dataloader import Loader
-from server import openings
+from server.applications import openings
 from server.models import Opening
 
 

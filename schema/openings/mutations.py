@@ -12,8 +12,9 @@ from schema.context import Info
 from schema.errors import UserError, mutation
 from schema.openings.types import Opening
 from schema.permissions import IsCompany
-from server import idempotency, openings
+from server import idempotency
 from server import models as m
+from server.applications import openings
 
 
 @strawberry.input(description="A new opening.")

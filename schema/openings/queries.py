@@ -11,7 +11,7 @@ from schema.openings.types import Opening, OpeningConnection, OpeningStatus
 from schema.pagination import After, First, paginate
 from schema.permissions import IsCompany
 from server import models as m
-from server import openings
+from server.applications import openings
 
 
 @strawberry.type

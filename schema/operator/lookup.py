@@ -11,7 +11,7 @@ from strawberry import relay
 from schema.context import Info
 from schema.permissions import IsOperator
 from server import models as m
-from server import operator_lookup
+from server.operator import lookup as operator_lookup
 
 
 @strawberry.type(

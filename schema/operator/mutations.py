@@ -15,9 +15,9 @@ from schema.operator.queries import decode_candidate
 from schema.permissions import IsOperator
 from schema.tags.dataloaders import TagLoader
 from schema.tags.types import Tag, TagCategory
-from server import console, tag_upkeep
 from server import models as m
-from server.tags import MAX_TAG_LENGTH
+from server.network.tags import MAX_TAG_LENGTH
+from server.operator import console, tag_upkeep
 
 
 @strawberry.input(description="A tag to create, or the new state of an existing tag.")

@@ -28,9 +28,10 @@ from schema.referrals.queries import ReferralOperatorFields
 from schema.reports.queries import From, ReportOperatorFields, To
 from schema.tags.types import TagCategory
 from schema.webhooks.queries import WebhookOperatorFields
-from server import console, reports
 from server import models as m
 from server.errors import DomainError
+from server.operator import console
+from server.reports import funnel as reports
 
 MAX_LIQUIDITY_TAGS = MAX_PAGE_SIZE  # the query cost multiplies by first up to this
 

@@ -16,8 +16,9 @@ from schema.companies.types import Company, load_company
 from schema.context import Info
 from schema.pagination import Connection
 from schema.tags.types import TagCategory
-from server import console, operator_lookup
 from server import models as m
+from server.operator import console
+from server.operator import lookup as operator_lookup
 
 MailKind = strawberry.enum(m.MailKind, description="What an outbox mail is for.")
 

@@ -12,7 +12,7 @@ from schema.context import Info
 from schema.errors import UserError, mutation
 from schema.permissions import IsOperator
 from schema.referrals.types import FlaggedReferral
-from server import referral_fraud
+from server.network import referral_fraud
 
 
 @strawberry.input(description="A referral and why the operator decided so.")

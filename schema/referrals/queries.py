@@ -11,7 +11,7 @@ from schema.pagination import After, First, paginate
 from schema.permissions import IsOperator
 from schema.referrals.types import FlaggedReferral, FlaggedReferralConnection, ReferralReview
 from server import models as m
-from server import referral_fraud
+from server.network import referral_fraud
 
 
 @strawberry.type

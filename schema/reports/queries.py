@@ -11,8 +11,8 @@ from schema.context import Info
 from schema.errors import PublicError
 from schema.permissions import IsCompany, IsOperator
 from schema.reports.types import Report
-from server import reports
 from server.errors import DomainError
+from server.reports import funnel as reports
 
 PERIOD_LIMIT = f"at most {reports.MAX_PERIOD.days} days after from"
 From = Annotated[

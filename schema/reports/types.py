@@ -7,7 +7,7 @@ from datetime import date, datetime
 import strawberry
 from strawberry import relay
 
-from server import reports
+from server.reports import funnel as reports
 
 COUNT_DESCRIPTIONS = {
     "rejections": "Rejections decided in the period (an undone rejection does not count).",

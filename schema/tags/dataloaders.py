@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schema.dataloader import Loader
-from server import tags
+from server.network import tags
 
 
 class TagLoader(Loader[int, tags.TagRow]):

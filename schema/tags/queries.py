@@ -12,8 +12,8 @@ from schema.permissions import IsAuthenticated
 from schema.tags.dataloaders import TagLoader
 from schema.tags.types import Tag, TagCategory
 from server import models as m
-from server import tags
 from server.errors import DomainError
+from server.network import tags
 
 
 @strawberry.type

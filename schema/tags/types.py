@@ -13,7 +13,7 @@ from schema.companies.types import Locale
 from schema.context import Info
 from schema.tags.dataloaders import TagLoader
 from server import models as m
-from server import tags
+from server.network import tags
 
 TagCategory = strawberry.enum(
     m.TagCategory,

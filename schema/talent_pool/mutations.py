@@ -11,7 +11,7 @@ from schema.companies.types import Company
 from schema.context import Info
 from schema.errors import mutation
 from schema.permissions import IsCompany
-from server import followups
+from server.pool import followups
 
 
 @strawberry.input(description="Changes to the follow-up policy; fields left out stay as they are.")

@@ -14,8 +14,8 @@ from schema.errors import PublicError
 from schema.pagination import After, First, check_first, decode_cursor, page
 from schema.permissions import IsCompany
 from schema.talent_pool.types import PoolEntry, PoolEntryConnection
-from server import talent_pool
 from server.errors import DomainError
+from server.pool import talent_pool
 
 
 def _arg(description: str):

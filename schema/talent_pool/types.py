@@ -12,7 +12,7 @@ from schema.context import Info
 from schema.openings.types import Opening, load_opening
 from schema.pagination import Connection
 from schema.tags.types import Tag, load_tags
-from server import talent_pool
+from server.pool import talent_pool
 
 
 @strawberry.type(description="One of the company's open openings, as it fits a pool member.")

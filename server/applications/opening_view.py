@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from server import eligibility, tags
 from server.models import Company, Locale, Opening, OpeningMatch, OpeningStatus, TagCategory
+from server.network import eligibility, tags
 
 MAX_MATCHING = 20
 

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import followups, idempotency, matching, tags
+from server import idempotency
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import Opening, OpeningStatus
+from server.network import matching, tags
+from server.pool import followups
 from server.principal import Principal
 from server.text import normalize
 

@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import applicants, idempotency, openings, rejection_reasons, rejections, tags
+from server import idempotency
+from server.applications import applicants, openings, rejections
+from server.applications import reasons as rejection_reasons
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import (
     Applicant,
@@ -20,6 +22,7 @@ from server.models import (
     Opening,
     Tag,
 )
+from server.network import tags
 from server.principal import Principal
 from server.text import fold, normalize
 

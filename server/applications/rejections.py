@@ -10,9 +10,13 @@ from zoneinfo import ZoneInfo
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import companies, mail, referrals, rejection_reasons, sending_guards, templates
+from server.applications import reasons as rejection_reasons
+from server.applications import templates
+from server.companies import accounts as companies
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
+from server.mail import outbox as mail
+from server.mail import sending_guards
 from server.models import (
     Applicant,
     Application,
@@ -27,6 +31,7 @@ from server.models import (
     ReferralStatus,
     RejectionReason,
 )
+from server.network import referrals
 from server.principal import Principal
 
 HOLDING_OFFER = (ApplicationStatus.OFFERED, ApplicationStatus.HIRED)

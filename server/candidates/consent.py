@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from server import cards, introductions
 from server.models import Candidate, Consent, ConsentScope
+from server.network import cards, introductions
 
 # Version of the consent wording and privacy notice shown at /privacy; bump it whenever the
 # wording changes, so every record says which text the person agreed to.

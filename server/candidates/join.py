@@ -18,9 +18,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from server import mail, ratelimit, tokens
+from server import ratelimit, tokens
+from server.candidates.registration import DONE
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
+from server.mail import outbox as mail
 from server.models import (
     Company,
     CompanyStatus,
@@ -31,7 +33,6 @@ from server.models import (
     ReferralStatus,
     TokenPurpose,
 )
-from server.registration import DONE
 from server.text import is_email, normalize_email
 
 log = logging.getLogger(__name__)

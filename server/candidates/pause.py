@@ -2,8 +2,8 @@
 until a date of their choice (``Candidate.paused_until``), from the portal.
 
 The pause lasts through the chosen day in Japan time (it ends at the next midnight there).
-Mails already waiting are cancelled when they come due (``server.mail_budget.stop_reason``);
-``server.eligibility`` leaves paused people out of matches.
+Mails already waiting are cancelled when they come due (``server.mail.budget.stop_reason``);
+``server.network.eligibility`` leaves paused people out of matches.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from server import candidates
+from server.candidates import profiles as candidates
 from server.errors import DomainError, ErrorCode
 from server.models import Candidate
 

@@ -15,20 +15,13 @@ from typing import Any
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import (
-    candidates,
-    consent,
-    mail,
-    matching,
-    opening_view,
-    queue,
-    ratelimit,
-    registration,
-    tokens,
-)
-from server import introductions as introduction_requests
+from server import queue, ratelimit, tokens
+from server.applications import opening_view
+from server.candidates import consent, registration
+from server.candidates import profiles as candidates
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
+from server.mail import outbox as mail
 from server.models import (
     Candidate,
     Company,
@@ -43,6 +36,8 @@ from server.models import (
     Referral,
     TokenPurpose,
 )
+from server.network import introductions as introduction_requests
+from server.network import matching
 from server.text import is_email, normalize_email
 
 log = logging.getLogger(__name__)
@@ -296,7 +291,7 @@ async def set_consent(
 
 
 async def respond_introduction(candidate_id: int, introduction_id: int, accept: bool) -> None:
-    """Answers an introduction request through ``server.introductions.respond``.
+    """Answers an introduction request through ``server.network.introductions.respond``.
 
     Raises:
         DomainError: NOT_FOUND (not this person's request), WRONG_STATE (the request is no
@@ -381,5 +376,5 @@ async def export(candidate_id: int) -> dict[str, Any]:
 
 
 async def erase(candidate_id: int, *, redis: ArqRedis | None = None) -> Candidate:
-    """Erases the person's profile (see :func:`server.candidates.erase`)."""
+    """Erases the person's profile (see :func:`server.candidates.profiles.erase`)."""
     return await candidates.erase(candidate_id, redis=redis)

@@ -1,7 +1,7 @@
 """Candidate profiles: validation of what a person types, tags, and erasure.
 
-The profile belongs to the person. Registration (``server.registration``) and the portal
-(``server.portal``) both edit it through :func:`validate` + :func:`resolve_tags` +
+The profile belongs to the person. Registration (``server.candidates.registration``) and the portal
+(``server.candidates.portal``) both edit it through :func:`validate` + :func:`resolve_tags` +
 :func:`apply`; :func:`erase` wipes it while the referrals, counts and ledger stay.
 """
 
@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import cards, consent, introductions, mail, matching, tags
+from server.candidates import consent
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
+from server.mail import outbox as mail
 from server.models import (
     Candidate,
     CandidateToken,
@@ -28,6 +29,7 @@ from server.models import (
     Tag,
     TagCategory,
 )
+from server.network import cards, introductions, matching, tags
 from server.text import normalize, split_list
 from server.webhooks import emitters
 

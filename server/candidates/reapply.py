@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
-from server import candidates, opening_view, tokens
+from server import tokens
+from server.applications import opening_view
+from server.candidates import profiles as candidates
 from server.errors import DomainError, ErrorCode, NotFound
 from server.models import (
     Applicant,

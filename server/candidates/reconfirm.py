@@ -17,9 +17,12 @@ from arq.connections import ArqRedis
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from server import candidates, consent, followup_mails, followups, mail, tokens
+from server import tokens
+from server.candidates import consent
+from server.candidates import profiles as candidates
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
+from server.mail import outbox as mail
 from server.models import (
     Candidate,
     CandidateToken,
@@ -30,6 +33,7 @@ from server.models import (
     MailMessage,
     TokenPurpose,
 )
+from server.pool import followup_mails, followups
 
 STALE_AFTER = timedelta(days=365)
 ANSWER_WITHIN = timedelta(days=30)

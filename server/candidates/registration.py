@@ -24,17 +24,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from server import (
-    candidates,
-    consent,
-    mail,
-    matching,
-    queue,
-    referral_fraud,
-    registration_mails,
-    tokens,
-)
+from server import queue, tokens
+from server.candidates import consent, registration_mails
+from server.candidates import profiles as candidates
 from server.errors import DomainError, ErrorCode
+from server.mail import outbox as mail
 from server.models import (
     Applicant,
     Application,
@@ -45,6 +39,7 @@ from server.models import (
     Referral,
     ReferralStatus,
 )
+from server.network import matching, referral_fraud
 from server.webhooks import emitters
 
 log = logging.getLogger(__name__)
@@ -173,7 +168,7 @@ async def register(
         source: where the consent was given (stored on each Consent record).
         redis: for enqueueing ``settle_credits`` and ``match_candidate`` after the commit.
         client_ip: the registering person's address, for the fraud signals
-            (server.referral_fraud).
+            (server.network.referral_fraud).
 
     Raises:
         DomainError: NOT_FOUND / EXPIRED token; field errors of the profile.

@@ -4,8 +4,9 @@ transaction (the outbox), so a registration that rolls back mails nothing."""
 
 from __future__ import annotations
 
-from server import mail, tokens
+from server import tokens
 from server.config import get_settings
+from server.mail import outbox as mail
 from server.models import Candidate, Company, Locale, MailKind, MailMessage, TokenPurpose
 
 MAIL = {

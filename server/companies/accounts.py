@@ -7,9 +7,13 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from server import audit, mail, rejection_reasons, sending_guards, templates
-from server.auth import forget_keys, new_key
+from server import audit
+from server.applications import reasons as rejection_reasons
+from server.applications import templates
+from server.companies.auth import forget_keys, new_key
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
+from server.mail import outbox as mail
+from server.mail import sending_guards
 from server.models import ApiKey, Company, CompanyStatus, Locale
 from server.principal import Principal
 from server.text import is_email, normalize, slugify

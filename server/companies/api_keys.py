@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from tortoise.transactions import in_transaction
 
 from server import admin_sessions, audit
-from server.auth import forget_keys, new_key
+from server.companies.auth import forget_keys, new_key
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
 from server.models import ApiKey, Company

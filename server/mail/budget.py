@@ -121,7 +121,7 @@ async def stop_reason(message: MailMessage, now: datetime) -> str | None:
         return "profile erased"
     if candidate.paused_until is not None and candidate.paused_until > now:
         return "mails paused"
-    # Read here rather than through server.consent, which imports the mail pipeline.
+    # Read here rather than through server.candidates.consent, which imports the mail pipeline.
     latest = (
         await Consent.filter(
             candidate_id=candidate.id, scope=ConsentScope.FOLLOW_UP, company_id=message.company_id

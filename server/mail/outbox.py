@@ -46,9 +46,12 @@ from tortoise import connections
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from server import mail_budget, redact, suppressions, tokens
+from server import redact, tokens
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode
+from server.mail import budget as mail_budget
+from server.mail import suppressions
+from server.mail.smtp import SmtpPermanentError, SmtpSender, SmtpTransientError, envelope_address
 from server.models import (
     Locale,
     MailKind,
@@ -60,7 +63,6 @@ from server.models import (
     TokenPurpose,
 )
 from server.queue import enqueue
-from server.smtp import SmtpPermanentError, SmtpSender, SmtpTransientError, envelope_address
 from server.text import is_email, normalize_email
 from server.webhooks import emitters
 

@@ -38,7 +38,7 @@ from server.text import normalize
 from server.webhooks import emitters
 
 REFERRALS_PER_CREDIT = 10
-# Referrals held for the operator's review (server.referral_fraud) or rejected never settle.
+# Referrals held for the operator's review (server.network.referral_fraud) or rejected never settle.
 SETTLING_REVIEWS = (ReferralReview.NONE, ReferralReview.APPROVED)
 MAX_MEMO_LENGTH = 500
 MAX_ADJUSTMENT = 1000

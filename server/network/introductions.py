@@ -26,9 +26,11 @@ from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from server import audit, credits, eligibility, idempotency, mail, opening_view, tokens
+from server import audit, idempotency, tokens
+from server.applications import opening_view
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
+from server.mail import outbox as mail
 from server.models import (
     Candidate,
     Company,
@@ -41,6 +43,7 @@ from server.models import (
     ProvisionRecord,
     TokenPurpose,
 )
+from server.network import credits, eligibility
 from server.principal import Principal
 from server.webhooks import emitters
 

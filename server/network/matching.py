@@ -8,7 +8,7 @@ Weights live in ``tag_weight``, refreshed by a cron.
 Design (chosen with bench/matching.py, figures in bench/README.md): each open opening keeps
 its best ``MAX_MATCHES`` candidates in ``opening_match``, rebuilt by a job when the opening
 opens or changes and patched per candidate when one registers, edits the profile or changes
-consent. Who a company may see (server.eligibility: erased, not sharing, paused, its own
+consent. Who a company may see (server.network.eligibility: erased, not sharing, paused, its own
 applicants and referrals, already introduced) is NOT baked into the table: it is applied when
 the list is read, so a withdrawal takes effect at once.
 
@@ -31,11 +31,11 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from server import queue
-from server.cards import CardData
 from server.config import get_settings
 from server.db import GENERIC_PLANS
-from server.eligibility import MATCHABLE_SQL, is_matchable
 from server.models import Candidate, Introduction, Tag, TagCategory
+from server.network.cards import CardData
+from server.network.eligibility import MATCHABLE_SQL, is_matchable
 from server.principal import Principal
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ itself to earn credits. When a referral registers, :func:`flag` looks for signal
 A flagged referral is ``HELD``: it may qualify (the person counts for this company only) but
 never settles until the operator approves it; a rejected one never counts, and one that had
 already settled is clawed back by an audited ``CLAWBACK`` ledger entry. Every referral also
-waits ``referral_hold_hours`` after qualifying before it settles (server.credits).
+waits ``referral_hold_hours`` after qualifying before it settles (server.network.credits).
 Loopback addresses carry no information (a local proxy): they are not recorded and raise no
 signal; run uvicorn with ``--proxy-headers`` behind a proxy so the client address is real.
 """
@@ -29,7 +29,7 @@ from tortoise import connections
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from server import audit, credits
+from server import audit
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
 from server.models import (
@@ -41,6 +41,7 @@ from server.models import (
     ReferralReview,
     ReferralStatus,
 )
+from server.network import credits
 from server.principal import Principal
 
 COMPANY_NETWORK = "COMPANY_NETWORK"
@@ -162,7 +163,8 @@ async def review(principal: Principal, referral_id: int, *, approve: bool, note:
     if found is None:
         raise NotFound("referral", ["referralId"])
     async with in_transaction("default"):
-        # The company row first, like every ledger writer (server.credits), then the referral.
+        # The company row first, like every ledger writer (server.network.credits), then the
+        # referral.
         await Company.select_for_update().get(id=found.company_id)
         referral = await Referral.select_for_update().get(id=referral_id)
         if referral.review == ReferralReview.REJECTED or (

@@ -5,7 +5,7 @@ trimmed, surrounding punctuation removed. A folded text resolves to the tag whos
 label or synonym equals it. Text that matches no tag becomes an unreviewed tag instead of being
 dropped; an operator may later review it or merge it into another tag (``merged_into``).
 
-The taxonomy (``server/data/tags.json``) gives a name shared by a prefecture and its capital
+The taxonomy (``server/network/data/tags.json``) gives a name shared by a prefecture and its capital
 (大阪, 京都, 福岡, 広島, ...) to the prefecture; the city answers to its full name (大阪市).
 """
 

@@ -16,8 +16,10 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from server import audit, candidates, mail
+from server import audit
+from server.candidates import profiles as candidates
 from server.errors import DomainError, ErrorCode, NotFound
+from server.mail import outbox as mail
 from server.models import (
     AuditEvent,
     Candidate,
@@ -234,7 +236,7 @@ class TagLiquidity:
         return self.candidates / self.open_openings if self.open_openings else None
 
 
-# Candidates who may be matched at all (the company-specific rules of server.eligibility
+# Candidates who may be matched at all (the company-specific rules of server.network.eligibility
 # need a company; network-wide only the person's own state counts).
 _TAG_LIQUIDITY_SQL = """
 WITH supply AS (

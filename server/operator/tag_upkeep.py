@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from server import audit, tags
+from server import audit
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import Tag, TagCategory
+from server.network import tags
+from server.network.tags import MAX_TAG_LENGTH, display_text, normalize_tag_text
 from server.principal import Principal
-from server.tags import MAX_TAG_LENGTH, display_text, normalize_tag_text
 from server.text import slugify
 
 MAX_SYNONYMS = 50

@@ -1,5 +1,5 @@
 """Texts of the talent-pool mails (follow-up, new-opening alert, consent reconfirmation), ja
-and en, rendered like the rejection mails (``server.templates``: sandboxed Jinja2, text plus
+and en, rendered like the rejection mails (``server.applications.templates``: sandboxed Jinja2, text plus
 an HTML alternative). Dates are shown in the company's time zone."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from server import templates
+from server.applications import templates
+from server.applications.templates import RenderedMail
 from server.models import Locale
-from server.templates import RenderedMail
 
 DEFAULT_ZONE = "Asia/Tokyo"
 

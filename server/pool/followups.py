@@ -9,7 +9,7 @@ the new-opening alerts.
   skipped rather than sent late.
 * A new-opening alert goes to the pool members an opening fits well enough
   (``ALERT_MIN_SCORE``) when it opens, at most one per person per company per 30 days.
-* Both kinds spend the person's network-wide budget (``server.mail_budget``) and need, under
+* Both kinds spend the person's network-wide budget (``server.mail.budget``) and need, under
   the candidate's row lock: current FOLLOW_UP consent to that company, a live and unpaused
   profile, an address not suppressed.
 
@@ -26,20 +26,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import (
-    companies,
-    consent,
-    followup_mails,
-    mail,
-    mail_budget,
-    queue,
-    suppressions,
-    tags,
-    talent_pool,
-    tokens,
-)
+from server import queue, tokens
+from server.applications.templates import RenderedMail
+from server.candidates import consent
+from server.companies import accounts as companies
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, FieldError
+from server.mail import budget as mail_budget
+from server.mail import outbox as mail
+from server.mail import suppressions
 from server.models import (
     Candidate,
     Company,
@@ -52,8 +47,9 @@ from server.models import (
     OpeningStatus,
     TokenPurpose,
 )
+from server.network import tags
+from server.pool import followup_mails, talent_pool
 from server.principal import Principal
-from server.templates import RenderedMail
 
 log = logging.getLogger(__name__)
 

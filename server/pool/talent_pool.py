@@ -10,8 +10,8 @@ any rejection marked a silver medalist, the latest rejection time, and the compa
 opening that fits best.
 
 Fit = share of an opening's tags the person has (shared tags ÷ the opening's tags), at least
-one shared tag. A plain overlap: ``server.matching``'s IDF weights are network-wide and meant
-for strangers; here the company ranks its own openings for a person it already knows.
+one shared tag. A plain overlap: ``server.network.matching``'s IDF weights are network-wide
+and meant for strangers; here the company ranks its own openings for a person it already knows.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from datetime import datetime
 
 from tortoise import connections
 
-from server import tags
 from server.models import Application
+from server.network import tags
 from server.principal import Principal
 
 MAX_PAGE = 100

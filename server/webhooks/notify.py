@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise import connections
 
-from server import mail
+from server.mail import outbox as mail
 from server.models import Company, Locale, MailKind, WebhookEndpoint
 from server.principal import Principal
 from server.text import is_email

@@ -7,7 +7,7 @@ import re
 import pytest
 from strawberry import relay
 
-from server import matching, openings
+from server.applications import openings
 from server.models import (
     Candidate,
     Company,
@@ -19,6 +19,7 @@ from server.models import (
     ReferralStatus,
     Tag,
 )
+from server.network import matching
 from server.principal import Principal
 from tests.e2e.conftest import ROOT
 from tests.web.candidate_helpers import make_referral

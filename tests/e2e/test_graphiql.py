@@ -12,7 +12,7 @@ import uvicorn
 
 from relay.app import create_app
 from relay.embedded import free_port
-from server import api_keys
+from server.companies import api_keys
 from server.config import Environment
 from tests.e2e.conftest import ROOT
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
-from server import consent, introductions, matching, tags, tokens
+from server import tokens
+from server.candidates import consent
 from server.models import Candidate, ConsentScope, Opening, TagCategory, TokenPurpose
+from server.network import introductions, matching, tags
 from tests.e2e.conftest import ROOT
 from tests.fixtures.pool import tag_ids
 from tests.scenarios.test_rejection_flow import drain

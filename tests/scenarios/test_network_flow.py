@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from strawberry import relay
 
-from server import introductions
 from server.models import CreditEntry, CreditKind, Introduction, IntroductionStatus
+from server.network import introductions
 from tests.scenarios.test_rejection_flow import applications_of, drain
 from tests.schema.test_applications import IMPORT, REJECT, open_role, row
 from tests.schema.test_credits import ADJUST, adjustment

@@ -142,7 +142,7 @@ async def test_unreject_inside_the_undo_window_sends_no_mail(
 
     data = await company_a(UNREJECT, {"input": {"applicationId": application_id}})
     await MailMessage.all().update(send_after=datetime.now(UTC) - timedelta(seconds=1))
-    from server import mail
+    from server.mail import outbox as mail
 
     await mail.sweep(redis)
     await drain()

@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from server import candidates, mail, reapply
+from server.candidates import profiles as candidates
+from server.candidates import reapply
+from server.mail import outbox as mail
 from server.models import (
     Company,
     Introduction,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from server import api_keys, companies
+from server.companies import accounts as companies
+from server.companies import api_keys
 from server.models import ApiKey, Company, CompanyStatus
 from tests.fixtures.graphql import OPERATOR, Caller
 

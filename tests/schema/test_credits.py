@@ -5,8 +5,8 @@ from __future__ import annotations
 from strawberry import relay
 from tortoise import connections
 
-from server import credits
 from server.models import ApiKey, AuditEvent, CreditEntry, CreditKind
+from server.network import credits
 from tests.server.test_credits import qualify
 
 ADJUST = """

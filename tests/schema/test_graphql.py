@@ -157,7 +157,7 @@ async def test_set_company_status_is_audited(operator, company_a):
 
 
 async def test_unexpected_errors_are_masked(operator, monkeypatch):
-    from server import companies
+    from server.companies import accounts as companies
 
     async def broken(*args, **kwargs):
         raise RuntimeError("secret internals")

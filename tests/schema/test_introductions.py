@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from strawberry import relay
 
-from server import consent, introductions
+from server.candidates import consent
 from server.models import Introduction, MailKind, MailMessage, Opening, OpeningStatus
+from server.network import introductions
 from tests.server.test_introductions import give_credits, network_candidate
 
 REQUEST = """

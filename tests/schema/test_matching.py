@@ -10,8 +10,9 @@ from graphql import get_named_type
 
 from schema import node
 from schema.schema import schema
-from server import consent, matching, tags
+from server.candidates import consent
 from server.models import Applicant, Candidate, ConsentScope
+from server.network import matching, tags
 from workers.settings import worker_settings
 
 CREATE_OPENING = """

@@ -10,7 +10,6 @@ from strawberry import relay
 
 from schema.permissions import IsOperator
 from schema.schema import schema
-from server import tags
 from server.models import (
     ApiKey,
     Applicant,
@@ -32,6 +31,7 @@ from server.models import (
     TagCategory,
     TokenPurpose,
 )
+from server.network import tags
 
 
 def gid(type_name: str, pk: int) -> str:

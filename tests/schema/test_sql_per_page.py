@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import pytest_asyncio
 
-from server import credits, matching
 from server.models import (
     ApplicationEvent,
     ApplicationStatus,
@@ -20,6 +19,7 @@ from server.models import (
     Referral,
     RejectionReason,
 )
+from server.network import credits, matching
 from tests.fixtures.pool import OPERATOR, make_member, make_opening
 from tests.schema.test_introductions import gid
 

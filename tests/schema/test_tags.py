@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest_asyncio
 
-from server import tags
 from server.models import Tag
+from server.network import tags
 
 TAGS = """
 query($category: TagCategory, $search: String) {

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from strawberry import relay
 
-from server import consent, pause
+from server.candidates import consent, pause
 from server.models import Candidate, Company, ConsentScope, Opening, OpeningStatus
 from tests.fixtures.pool import T0, make_member, make_opening
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 
-from server import join, portal
+from server.candidates import join, portal
 from server.models import Candidate, CandidateToken, Company, MailKind, MailMessage
 from server.text import mailbox_key
 

@@ -10,8 +10,9 @@ import httpx
 import pytest_asyncio
 from strawberry import relay
 
-from server import credits, referral_fraud, registration, tokens
-from server.candidates import ProfileInput
+from server import tokens
+from server.candidates import registration
+from server.candidates.profiles import ProfileInput
 from server.models import (
     AuditEvent,
     Company,
@@ -21,6 +22,7 @@ from server.models import (
     ReferralReview,
     ReferralStatus,
 )
+from server.network import credits, referral_fraud
 from tests.fixtures.graphql import Caller
 from tests.server.test_credits import balance, qualify
 from tests.web.candidate_helpers import PROFILE as WEB_PROFILE

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from server import sending_guards
+from server.mail import sending_guards
 from server.models import AuditEvent, Company, MailKind, MailMessage
 from tests.schema.test_applications import APPLICATIONS, IMPORT, REJECT, open_role, row
 

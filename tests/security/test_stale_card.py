@@ -3,7 +3,8 @@ given when they last shared, never later edits."""
 
 from __future__ import annotations
 
-from server import candidates, portal
+from server.candidates import portal
+from server.candidates import profiles as candidates
 from server.models import ConsentScope
 from tests.schema.test_introductions import REQUEST, asking, gid, open_opening
 from tests.server.test_introductions import give_credits, network_candidate

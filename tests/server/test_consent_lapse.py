@@ -1,6 +1,6 @@
 """Consent reconfirmation after twelve months, lapse after 30 days without an answer, and
-pausing: each takes the person out of matches and follow-ups (server.eligibility.is_matchable
-is the judge of matches)."""
+pausing: each takes the person out of matches and follow-ups
+(server.network.eligibility.is_matchable is the judge of matches)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server import followups, mail, pause, reconfirm, talent_pool
-from server.eligibility import is_matchable
+from server.candidates import pause, reconfirm
 from server.errors import DomainError
+from server.mail import outbox as mail
+from server.mail.smtp import SmtpSender
 from server.models import (
     Candidate,
     Consent,
@@ -19,7 +20,8 @@ from server.models import (
     MailMessage,
     MailStatus,
 )
-from server.smtp import SmtpSender
+from server.network.eligibility import is_matchable
+from server.pool import followups, talent_pool
 from tests.fixtures.pool import link, mails, make_company, make_member, make_opening
 
 

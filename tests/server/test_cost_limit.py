@@ -6,7 +6,7 @@ import asyncio
 
 from redis.asyncio import Redis
 
-from server import cost_limit
+from server.companies import cost_limit
 from server.principal import Principal
 
 

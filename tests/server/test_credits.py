@@ -11,7 +11,6 @@ from arq.worker import Worker
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from server import credits
 from server.errors import DomainError, ErrorCode
 from server.models import (
     AuditEvent,
@@ -21,6 +20,7 @@ from server.models import (
     Referral,
     ReferralStatus,
 )
+from server.network import credits
 from server.principal import Principal
 from tests.fixtures.graphql import OPERATOR
 from workers.credits import settle_credits

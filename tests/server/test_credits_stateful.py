@@ -29,7 +29,7 @@ from hypothesis.stateful import (
 )
 from tortoise import connections
 
-from server import consent, credits, introductions
+from server.candidates import consent
 from server.errors import DomainError, ErrorCode
 from server.models import (
     Candidate,
@@ -42,6 +42,7 @@ from server.models import (
     Referral,
     ReferralStatus,
 )
+from server.network import credits, introductions
 from server.principal import Principal
 from tests.server.test_credits import qualify
 

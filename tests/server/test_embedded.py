@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from relay.embedded import EmbeddedPostgres, EmbeddedRedis, MailSink, free_port
-from server.dev_mailbox import read_mailbox
+from server.mail.dev_mailbox import read_mailbox
 
 
 async def _fetchval(url: str, sql: str) -> object:

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest_asyncio
 
-from server import followup_mails, followups, tags
 from server.models import Locale
+from server.network import tags
+from server.pool import followup_mails, followups
 from tests.fixtures.pool import T0, make_company, make_member, make_opening
 
 

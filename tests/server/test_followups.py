@@ -9,7 +9,12 @@ from datetime import UTC, datetime, timedelta
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from server import consent, followups, mail, mail_budget, openings, suppressions
+from server.applications import openings
+from server.candidates import consent
+from server.mail import budget as mail_budget
+from server.mail import outbox as mail
+from server.mail import suppressions
+from server.mail.smtp import SmtpSender
 from server.models import (
     Applicant,
     Application,
@@ -23,7 +28,7 @@ from server.models import (
     OpeningStatus,
     SuppressionReason,
 )
-from server.smtp import SmtpSender
+from server.pool import followups
 from tests.fixtures.pool import T0, mails, make_company, make_member, make_opening, principal
 
 DAY = timedelta(days=1)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from server import followups, mail
+from server.mail import outbox as mail
+from server.mail.smtp import SmtpSender
 from server.models import (
     Applicant,
     Application,
@@ -15,7 +16,7 @@ from server.models import (
     Opening,
     OpeningStatus,
 )
-from server.smtp import SmtpSender
+from server.pool import followups
 from tests.fixtures.pool import T0, make_company, make_member, make_opening
 
 DAY = timedelta(days=1)

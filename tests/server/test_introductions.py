@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server import candidates, consent, credits, introductions, portal, tokens
+from server import tokens
+from server.candidates import consent, portal
+from server.candidates import profiles as candidates
 from server.errors import DomainError, ErrorCode
 from server.models import (
     Applicant,
@@ -29,6 +31,7 @@ from server.models import (
     ProvisionRecord,
     TokenPurpose,
 )
+from server.network import credits, introductions
 from server.principal import Principal
 
 LINK = re.compile(r"http://relay\.test/me/introductions/([A-Za-z0-9_\-]+)/(accept|decline)")

@@ -11,16 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from server import (
-    candidates,
-    followup_mails,
-    introductions,
-    join,
-    portal,
-    registration_mails,
-    templates,
-)
+from server.applications import templates
+from server.candidates import join, portal, registration_mails
+from server.candidates import profiles as candidates
 from server.models import Locale
+from server.network import introductions
+from server.pool import followup_mails
 
 ROOT = Path(__file__).resolve().parents[2]
 JA_JSON = ROOT / "web" / "translations" / "ja.json"

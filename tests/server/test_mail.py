@@ -11,10 +11,13 @@ import pytest_asyncio
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from server import mail, suppressions, tokens
+from server import tokens
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode
-from server.mail import SendResult
+from server.mail import outbox as mail
+from server.mail import suppressions
+from server.mail.outbox import SendResult
+from server.mail.smtp import SmtpConfig, SmtpSender
 from server.models import (
     MailKind,
     MailMessage,
@@ -27,7 +30,6 @@ from server.models import (
     TokenPurpose,
 )
 from server.queue import make_pool
-from server.smtp import SmtpConfig, SmtpSender
 from tests.fixtures.smtp import fresh_mail_ids, smtp_server, smtp_settings  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("fresh_mail_ids", "smtp_settings")

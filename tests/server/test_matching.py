@@ -10,7 +10,9 @@ import pytest
 import pytest_asyncio
 from arq.worker import Worker
 
-from server import candidates, consent, matching, openings, portal, tags
+from server.applications import openings
+from server.candidates import consent, portal
+from server.candidates import profiles as candidates
 from server.models import (
     Applicant,
     Candidate,
@@ -21,6 +23,7 @@ from server.models import (
     Referral,
     ReferralStatus,
 )
+from server.network import matching, tags
 from server.principal import Principal
 from tests.fixtures.graphql import OPERATOR
 from workers import matching as matching_jobs
@@ -40,7 +43,7 @@ async def empty_queue(redis, settings):
 
 
 async def company(name: str) -> Principal:
-    from server import companies
+    from server.companies import accounts as companies
 
     created = await companies.create(OPERATOR, name)
     return Principal(created.api_key.id, created.company.id)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from strawberry import relay
 
-from server import api_keys, credits, reports
+from server.companies import api_keys
 from server.errors import DomainError
 from server.models import (
     Applicant,
@@ -37,6 +37,8 @@ from server.models import (
     RejectionReason,
     TokenPurpose,
 )
+from server.network import credits
+from server.reports import funnel as reports
 from tests.fixtures.graphql import OPERATOR, Caller
 
 JST = ZoneInfo("Asia/Tokyo")

@@ -8,9 +8,10 @@ from collections import defaultdict
 import pytest
 import pytest_asyncio
 
-from server import tag_upkeep, tags
 from server.errors import DomainError, ErrorCode
 from server.models import Tag, TagCategory
+from server.network import tags
+from server.operator import tag_upkeep
 from server.principal import Principal
 from server.text import fold, normalize
 

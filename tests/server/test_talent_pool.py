@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server import followups, reapply, talent_pool
+from server.candidates import reapply
 from server.errors import DomainError
 from server.models import (
     Applicant,
@@ -16,6 +16,7 @@ from server.models import (
     ApplicationSource,
     ApplicationStatus,
 )
+from server.pool import followups, talent_pool
 from tests.fixtures.pool import (
     OPERATOR,
     link,

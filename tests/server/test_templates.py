@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server import templates
+from server.applications import templates
 from server.errors import DomainError
 from server.models import Locale
 

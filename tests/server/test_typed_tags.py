@@ -7,8 +7,12 @@ from __future__ import annotations
 import pytest
 import pytest_asyncio
 
-from server import candidates, consent, matching, openings, tag_upkeep, tags
+from server.applications import openings
+from server.candidates import consent
+from server.candidates import profiles as candidates
 from server.models import Candidate, ConsentScope, Tag, TagCategory
+from server.network import matching, tags
+from server.operator import tag_upkeep
 from server.principal import Principal
 from server.text import split_compound, split_list
 from tests.fixtures.graphql import OPERATOR
@@ -101,7 +105,7 @@ async def test_a_text_naming_tags_of_two_categories_stays_in_its_own(seeded):
 
 async def test_a_remote_candidate_typed_in_locations_matches_a_remote_opening(seeded):
     # given a candidate who typed フルリモート where the form suggests it
-    from server import companies
+    from server.companies import accounts as companies
 
     created = await companies.create(OPERATOR, "株式会社エー")
     owner = Principal(created.api_key.id, created.company.id)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import pytest_asyncio
 
-from server import companies
+from server.companies import accounts as companies
 from server.errors import DomainError
 from server.models import (
     DeliveryStatus,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime, timedelta
 
-from server import api_keys
+from server.companies import api_keys
 from server.models import AdminSession, ApiKey, AuditEvent
 from tests.fixtures.graphql import OPERATOR
 from tests.web.candidate_helpers import (  # noqa: F401  (reset_rate_limits is autouse)

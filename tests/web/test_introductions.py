@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from server import introductions, tokens
+from server import tokens
 from server.models import (
     CandidateToken,
     Company,
@@ -19,6 +19,7 @@ from server.models import (
     ProvisionRecord,
     TokenPurpose,
 )
+from server.network import introductions
 from server.principal import Principal
 from tests.server.test_introductions import network_candidate, requested
 from tests.web.candidate_helpers import (  # noqa: F401  (reset_rate_limits is autouse)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from server import join
+from server.candidates import join
 from server.models import (
     CandidateToken,
     Company,

@@ -123,7 +123,7 @@ async def test_language_cookie_ignores_unknown_values(client):
 
 
 async def test_privacy_page_names_the_terms_version(client):
-    from server.consent import TERMS_VERSION
+    from server.candidates.consent import TERMS_VERSION
 
     page = await client.get("/privacy?lang=en")
     assert TERMS_VERSION in page.text

@@ -6,7 +6,8 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
-from server import portal, tokens
+from server import tokens
+from server.candidates import portal
 from server.models import (
     Candidate,
     CandidateToken,

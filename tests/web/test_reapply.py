@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from server import followups, reports
 from server.models import (
     Application,
     ApplicationSource,
@@ -13,6 +12,8 @@ from server.models import (
     Opening,
     OpeningStatus,
 )
+from server.pool import followups
+from server.reports import funnel as reports
 from tests.fixtures.pool import link, make_member, make_opening, principal
 from tests.web.candidate_helpers import (  # noqa: F401  (reset_rate_limits is autouse)
     csrf_from,

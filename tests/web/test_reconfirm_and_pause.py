@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from server import pause, reconfirm, tokens
+from server import tokens
+from server.candidates import pause, reconfirm
 from server.models import Candidate, Consent, TokenPurpose
 from tests.fixtures.pool import link, make_company, make_member
 from tests.web.candidate_helpers import (  # noqa: F401  (reset_rate_limits is autouse)

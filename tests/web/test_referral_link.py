@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from server import referrals
 from server.models import Referral, ReferralStatus
+from server.network import referrals
 
 
 async def _referral(company_id: int, **fields) -> tuple[Referral, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from server import consent as consent_core
+from server.candidates import consent as consent_core
 from server.config import get_settings
 from server.models import (
     Candidate,

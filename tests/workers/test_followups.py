@@ -8,7 +8,7 @@ import pytest
 import pytest_asyncio
 from arq.worker import Worker
 
-from server import openings
+from server.applications import openings
 from server.models import MailKind
 from tests.fixtures.pool import mails, make_company, make_member, principal
 from workers import followups as followup_jobs

@@ -14,10 +14,12 @@ from arq import Retry
 from arq.connections import RedisSettings, create_pool
 from arq.worker import Worker
 
-from server import mail, suppressions, tokens
+from server import tokens
 from server.config import get_settings
+from server.mail import outbox as mail
+from server.mail import suppressions
+from server.mail.smtp import SmtpSender
 from server.models import MailKind, MailMessage, MailStatus, SuppressionReason, TokenPurpose
-from server.smtp import SmtpSender
 from tests.fixtures.smtp import fresh_mail_ids, smtp_server, smtp_settings  # noqa: F401
 from workers import mail as mail_jobs
 from workers.settings import CRON_JOBS, FUNCTIONS, worker_settings

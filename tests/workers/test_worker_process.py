@@ -17,7 +17,7 @@ from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 
 from relay.embedded import EmbeddedRedis
-from server import mail
+from server.mail import outbox as mail
 from server.models import MailMessage, MailStatus
 from tests.fixtures.smtp import fresh_mail_ids, smtp_server, smtp_settings  # noqa: F401
 from tests.workers.test_send_mail import queue
