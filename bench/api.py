@@ -150,6 +150,9 @@ def relay(database_url: str, workers: int):
         "RELAY_REDIS_URL": os.environ.get("RELAY_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "RELAY_QUEUE_NAME": f"bench-api-{secrets.token_hex(4)}",
         "RELAY_SECRET_KEY": secrets.token_hex(32),
+        "RELAY_OPERATOR_NAME": "bench",  # production names the operator on the privacy page
+        "RELAY_OPERATOR_ADDRESS": "bench",
+        "RELAY_OPERATOR_CONTACT": "bench@example.jp",
         "RELAY_SMTP_URL": "smtp://127.0.0.1:1",  # nothing is mailed while reading
         "RELAY_COST_BUCKET_SIZE": "100000000",  # the bench measures speed, not the limit
         "RELAY_COST_REFILL_PER_SECOND": "100000000",

@@ -272,6 +272,9 @@ def served(database_url: str, workers: int):
         "RELAY_ENV": "production",
         "RELAY_DATABASE_URL": database_url,
         "RELAY_SECRET_KEY": secrets.token_hex(32),
+        "RELAY_OPERATOR_NAME": "bench",  # production names the operator on the privacy page
+        "RELAY_OPERATOR_ADDRESS": "bench",
+        "RELAY_OPERATOR_CONTACT": "bench@example.jp",
         "RELAY_SMTP_URL": "smtp://127.0.0.1:1",  # no mail is sent while reading matches
         "RELAY_PUBLIC_URL": f"http://127.0.0.1:{port}",
     }

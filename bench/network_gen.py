@@ -135,9 +135,9 @@ FROM unnest($5::bigint[]) c, generate_series(1, $6::int) g
 # A company's own rejects: referrals of ~0.5% of the network, applicants for ~0.5% more.
 _REFERRALS = """
 INSERT INTO referral (company_id, source, email_normalized, token_hash, status, click_count,
-    created_at, expires_at, candidate_id)
+    created_at, expires_at, candidate_id, fraud_flags, registration_network, review)
 SELECT co, 'MAIL', c.email_normalized, md5(co || ':' || c.id), 'REGISTERED', 1, now(),
-       now() + interval '30 days', c.id
+       now() + interval '30 days', c.id, '[]', '', 'NONE'
 FROM unnest($1::bigint[]) co
 JOIN candidate c ON c.erased_at IS NULL AND (hashint8(c.id # co) & 1023) < 5
 """

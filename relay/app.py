@@ -142,7 +142,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
         Middleware(DatabaseOutage),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=middleware,
+        exception_handlers=_web_exception_handlers(),
+    )
+
+
+def _web_exception_handlers() -> dict:
+    from web.pages import EXCEPTION_HANDLERS  # a page that answers instead of the route
+
+    return dict(EXCEPTION_HANDLERS)
 
 
 def _web_routes(settings: Settings) -> list:

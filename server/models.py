@@ -14,6 +14,8 @@ from tortoise.contrib.postgres.indexes import GinIndex
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
 
+from server import timezones
+
 
 class CompanyStatus(StrEnum):
     PENDING = "PENDING"
@@ -159,7 +161,7 @@ class Company(Model):
     slug = fields.CharField(max_length=64, unique=True)
     status = fields.CharEnumField(CompanyStatus, max_length=16, default=CompanyStatus.ACTIVE)
     locale = fields.CharEnumField(Locale, max_length=2, default=Locale.JA)
-    timezone = fields.CharField(max_length=64, default="Asia/Tokyo")
+    timezone = fields.CharField(max_length=64, default=timezones.DEFAULT)
     contact_email = fields.CharField(max_length=320, default="")
     # Its own mails' From display name (e.g. 「株式会社〇〇 採用担当」; empty: the name plus
     # 採用担当) and Reply-To (empty: contact_email); the address stays the network's.

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server import admin_sessions, audit, ratelimit
+from server import admin_sessions, audit, ratelimit, timezones
 from server.companies.auth import AuthError, authenticate
 from server.config import get_settings
 from server.models import Company
@@ -82,8 +82,6 @@ async def login_page(request: Request) -> Response:
 async def login_submit(request: Request) -> Response:
     """Checks the posted key: only a live operator key opens a session."""
     form = await pages.guard_post(request, LOGINS, back="/admin/login")
-    if isinstance(form, Response):
-        return form
     key = pages.text(form, "api_key").strip()
     if not key:
         return _login_page(request, "admin.login_missing", 422)
@@ -105,9 +103,7 @@ async def login_submit(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    form = await pages.guard_post(request, back="/admin")
-    if isinstance(form, Response):
-        return form
+    await pages.guard_post(request, back="/admin")
     if session_id := request.cookies.get(COOKIE):
         await admin_sessions.end(session_id)
     response = RedirectResponse("/admin/login", status_code=303)
@@ -124,7 +120,7 @@ class CompanyRow:
 
 def period(now: datetime) -> tuple[datetime, datetime]:
     """The last :data:`WEEKS` weeks, Japan time, this (partial) week included."""
-    tz = reports.zone(reports.DEFAULT_TIMEZONE)
+    tz = timezones.JAPAN
     today = now.astimezone(tz).date()
     monday = today - timedelta(days=today.weekday() + 7 * (WEEKS - 1))
     start = datetime(monday.year, monday.month, monday.day, tzinfo=tz)

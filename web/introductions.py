@@ -18,11 +18,11 @@ ANSWERS = ("accept", "decline")
 ME_ACTION = ("/me", "link.new_portal_link")
 
 
-async def _page(request: Request) -> introductions.AnswerPage | Response:
+async def _page(request: Request) -> introductions.AnswerPage:
     try:
         return await introductions.for_token(request.path_params["token"], pages.lang(request))
     except DomainError as error:
-        return pages.link_error(request, error, action=ME_ACTION)
+        raise pages.Answered(pages.link_error(request, error, action=ME_ACTION)) from error
 
 
 async def show(request: Request) -> Response:
@@ -31,8 +31,6 @@ async def show(request: Request) -> Response:
     if answer is not None and answer not in ANSWERS:
         return pages.error_page(request, "link.invalid_title", "link.invalid", status_code=404)
     page = await _page(request)
-    if isinstance(page, Response):
-        return page
     notice = request.query_params.get("ok")
     return pages.render(
         request,
@@ -49,11 +47,7 @@ async def show(request: Request) -> Response:
 async def answer(request: Request) -> Response:
     token = request.path_params["token"]
     form = await pages.guard_post(request, back=f"/me/introductions/{token}")
-    if isinstance(form, Response):
-        return form
     page = await _page(request)
-    if isinstance(page, Response):
-        return page
     choice = pages.text(form, "answer")
     if choice not in ANSWERS:
         return pages.error_page(request, "form.bad_title", "form.bad", status_code=400)

@@ -32,8 +32,6 @@ async def join_page(request: Request) -> Response:
 async def join_submit(request: Request) -> Response:
     code = request.path_params["code"]
     form = await pages.guard_post(request, ratelimit.JOIN_REQUESTS)
-    if isinstance(form, Response):
-        return form
     email = pages.text(form, "email")
     try:
         await join.request_confirmation(
@@ -79,9 +77,7 @@ async def confirm_page(request: Request) -> Response:
 
 async def confirm_submit(request: Request) -> Response:
     token = request.path_params["token"]
-    form = await pages.guard_post(request)
-    if isinstance(form, Response):
-        return form
+    await pages.guard_post(request)
     try:
         confirmed = await join.confirm(token)
     except DomainError as error:

@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.datastructures import FormData
@@ -16,7 +15,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from server import ratelimit
+from server import ratelimit, timezones
 from server.candidates import profiles as candidates
 from server.errors import DomainError, ErrorCode
 from web import csrf, i18n
@@ -32,7 +31,7 @@ env = Environment(
     lstrip_blocks=True,
 )
 
-DISPLAY_ZONE = ZoneInfo("Asia/Tokyo")
+DISPLAY_ZONE = timezones.JAPAN
 
 
 def _ymd(value: datetime | None) -> str:
@@ -207,27 +206,47 @@ async def read_form(request: Request) -> FormData | None:
         return None
 
 
+class Answered(Exception):
+    """A page that answers the request instead of the route (a refused POST, a dead link):
+    raised from a helper, turned into its response by :func:`answered`."""
+
+    def __init__(self, response: Response):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+async def answered(request: Request, exc: Exception) -> Response:
+    """The exception handler of :class:`Answered` (``EXCEPTION_HANDLERS``)."""
+    assert isinstance(exc, Answered)
+    return exc.response
+
+
+EXCEPTION_HANDLERS = {Answered: answered}
+
+
 async def guard_post(
     request: Request, *limits: ratelimit.Limit, back: str | None = None
-) -> FormData | Response:
+) -> FormData:
     """What every POST does first: rate limits, a readable form, a valid CSRF token.
 
-    Returns the form, or the response that refuses the request (``back``: the page to go
-    back to, by default the posted address).
+    Returns the form; raises :class:`Answered` with the page that refuses the request
+    (``back``: the page to go back to, by default the posted address).
     """
     refused = await throttled(request, ratelimit.FORM_POSTS, *limits)
     if refused is not None:
-        return refused
+        raise Answered(refused)
     form = await read_form(request)
     if form is None:
-        return error_page(request, "form.bad_title", "form.bad", status_code=400)
+        raise Answered(error_page(request, "form.bad_title", "form.bad", status_code=400))
     if not csrf.valid(request, _text(form, csrf.FIELD)):
-        return error_page(
-            request,
-            "csrf.title",
-            "csrf.message",
-            status_code=403,
-            action=(back or request.url.path, "csrf.retry"),
+        raise Answered(
+            error_page(
+                request,
+                "csrf.title",
+                "csrf.message",
+                status_code=403,
+                action=(back or request.url.path, "csrf.retry"),
+            )
         )
     return form
 

@@ -38,9 +38,7 @@ async def reapply_page(request: Request) -> Response:
 
 async def reapply_submit(request: Request) -> Response:
     token = request.path_params["token"]
-    form = await pages.guard_post(request, back=f"/a/{token}")
-    if isinstance(form, Response):
-        return form
+    await pages.guard_post(request, back=f"/a/{token}")
     try:
         done = await reapply.reapply(token)
     except DomainError as error:
@@ -76,9 +74,7 @@ async def reconfirm_submit(request: Request) -> Response:
     token, keep = request.path_params["token"], _answer(request)
     if keep is None:
         return pages.error_page(request, "link.invalid_title", "link.invalid", status_code=404)
-    form = await pages.guard_post(request, back=request.url.path)
-    if isinstance(form, Response):
-        return form
+    await pages.guard_post(request, back=request.url.path)
     try:
         changed = await reconfirm.answer(token, keep)
     except DomainError as error:

@@ -34,8 +34,6 @@ async def me_page(request: Request) -> Response:
 async def me_submit(request: Request) -> Response:
     """Mails a link when the address is known; the answer is the same either way."""
     form = await pages.guard_post(request, ratelimit.PORTAL_REQUESTS)
-    if isinstance(form, Response):
-        return form
     email = pages.text(form, "email")
     try:
         await portal.request_link(email, locale=pages.lang(request), redis=request.app.state.redis)
@@ -63,22 +61,18 @@ async def erased(request: Request) -> Response:
     )
 
 
-async def _candidate(request: Request) -> Candidate | Response:
+async def _candidate(request: Request) -> Candidate:
     try:
         return await portal.candidate_for(request.path_params["token"])
     except DomainError as error:
-        return pages.link_error(request, error, action=ME_ACTION)
+        raise pages.Answered(pages.link_error(request, error, action=ME_ACTION)) from error
 
 
-async def _posted(request: Request) -> tuple[FormData, Candidate] | Response:
-    """A form posted from the portal: its form and candidate, or the page that answers
-    instead (a failed CSRF check, an unknown or expired link)."""
+async def _posted(request: Request) -> tuple[FormData, Candidate]:
+    """A form posted from the portal: its form and candidate (a failed CSRF check, an
+    unknown or expired link answer with their page instead)."""
     form = await pages.guard_post(request, back=f"/me/{request.path_params['token']}")
-    if isinstance(form, Response):
-        return form
     candidate = await _candidate(request)
-    if isinstance(candidate, Response):
-        return candidate
     return form, candidate
 
 
@@ -116,15 +110,11 @@ def _back(request: Request, ok: str) -> Response:
 
 async def portal_page(request: Request) -> Response:
     candidate = await _candidate(request)
-    if isinstance(candidate, Response):
-        return candidate
     return await _portal(request, candidate)
 
 
 async def profile_submit(request: Request) -> Response:
     posted = await _posted(request)
-    if isinstance(posted, Response):
-        return posted
     form, candidate = posted
     data = profile_from(form)
     try:
@@ -137,8 +127,6 @@ async def profile_submit(request: Request) -> Response:
 
 async def consent_submit(request: Request) -> Response:
     posted = await _posted(request)
-    if isinstance(posted, Response):
-        return posted
     form, candidate = posted
     scope_text = pages.text(form, "scope")
     granted = pages.text(form, "granted")
@@ -174,8 +162,6 @@ def _pause_state(candidate: Candidate, error: str | None) -> dict:
 async def pause_submit(request: Request) -> Response:
     """Pauses mails and matching through a day, or resumes (``resume=1``)."""
     posted = await _posted(request)
-    if isinstance(posted, Response):
-        return posted
     form, candidate = posted
     try:
         resume = pages.checked(form, "resume")
@@ -189,8 +175,6 @@ async def pause_submit(request: Request) -> Response:
 
 async def introduction_submit(request: Request) -> Response:
     posted = await _posted(request)
-    if isinstance(posted, Response):
-        return posted
     form, candidate = posted
     answer = pages.text(form, "answer")
     raw_id = request.path_params["introduction_id"]
@@ -211,8 +195,6 @@ async def introduction_submit(request: Request) -> Response:
 
 async def export(request: Request) -> Response:
     candidate = await _candidate(request)
-    if isinstance(candidate, Response):
-        return candidate
     data = await portal.export(candidate.id)
     return Response(
         json.dumps(data, ensure_ascii=False, indent=2),
@@ -225,20 +207,14 @@ async def export(request: Request) -> Response:
 
 
 async def erase_page(request: Request) -> Response:
-    candidate = await _candidate(request)
-    if isinstance(candidate, Response):
-        return candidate
+    await _candidate(request)  # a live link, or its error page
     return pages.render(request, "portal_erase.html", {"token": request.path_params["token"]})
 
 
 async def erase_submit(request: Request) -> Response:
     token = request.path_params["token"]
     form = await pages.guard_post(request, back=f"/me/{token}/erase")
-    if isinstance(form, Response):
-        return form
     candidate = await _candidate(request)
-    if isinstance(candidate, Response):
-        return candidate
     if not pages.checked(form, "confirm"):
         errors = pages.Errors(fields={"confirm": pages.t(request)("errors.confirm.REQUIRED")})
         return pages.render(

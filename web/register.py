@@ -54,8 +54,6 @@ async def register_page(request: Request) -> Response:
 async def register_submit(request: Request) -> Response:
     token = request.path_params["token"]
     form = await pages.guard_post(request)
-    if isinstance(form, Response):
-        return form
     data = profile_from(form)
     share = pages.checked(form, "share")
     follow_up = pages.checked(form, "follow_up")

@@ -9,15 +9,15 @@ Mails already waiting are cancelled when they come due (``server.mail.budget.sto
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
+from server import timezones
 from server.candidates import profiles as candidates
 from server.errors import DomainError, ErrorCode
 from server.models import Candidate
 
-ZONE = ZoneInfo("Asia/Tokyo")
+ZONE = timezones.JAPAN
 MAX_PAUSE_DAYS = 366
 
 

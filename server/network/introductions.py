@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from arq.connections import ArqRedis
 from tortoise.exceptions import IntegrityError
@@ -26,7 +25,7 @@ from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from server import audit, idempotency, tokens
+from server import audit, idempotency, timezones, tokens
 from server.applications import opening_view
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
@@ -276,7 +275,7 @@ async def _queue_mail(
 
 
 def _local_day(value: datetime) -> str:
-    return value.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d")
+    return value.astimezone(timezones.JAPAN).strftime("%Y-%m-%d")
 
 
 # --- answering, expiring, withdrawing -----------------------------------------------------

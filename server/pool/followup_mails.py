@@ -5,13 +5,11 @@ an HTML alternative). Dates are shown in the company's time zone."""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from server import timezones
 from server.applications import templates
 from server.applications.templates import RenderedMail
 from server.models import Locale
-
-DEFAULT_ZONE = "Asia/Tokyo"
 
 FOLLOW_UP = {
     "ja": {
@@ -151,7 +149,7 @@ def _lang(locale: Locale | str) -> str:
 
 def local_date(value: datetime, zone: str | None, locale: Locale | str) -> str:
     """A date as shown in a mail: in the company's time zone, written the locale's way."""
-    local = value.astimezone(ZoneInfo(zone or DEFAULT_ZONE))
+    local = value.astimezone(timezones.zone(zone))
     if _lang(locale) == "en":
         return f"{local.day} {local.strftime('%B %Y')}"
     return f"{local.year}年{local.month}月{local.day}日"

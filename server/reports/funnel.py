@@ -40,16 +40,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from server import timezones
 from server.errors import DomainError, ErrorCode
 from server.models import Company
 from server.principal import Principal
 
-DEFAULT_TIMEZONE = "Asia/Tokyo"
 MAX_PERIOD = timedelta(days=731)  # two years, a leap day included
 # Periods lie within these years: weeks and time zones stay inside the calendar (year 9999
 # overflowed), and nothing happened before the network existed.
@@ -330,14 +330,6 @@ def ratio(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def zone(name: str | None) -> ZoneInfo:
-    """The named time zone, Asia/Tokyo when unset or unknown."""
-    try:
-        return ZoneInfo(name or DEFAULT_TIMEZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
-
-
 def check_period(period_from: datetime, period_to: datetime) -> tuple[datetime, datetime]:
     """The period in UTC (naive times are read as UTC).
 
@@ -429,7 +421,7 @@ async def build(
 ) -> Report:
     """The report of one company (or the network for ``None``) over [from, to)."""
     start, end = check_period(period_from, period_to)
-    tz = zone(timezone)
+    tz = timezones.zone(timezone)
     # One read-only snapshot for every statement, so the figures agree with each other. JIT
     # compilation costs more than these short aggregates take (seconds against ~0.1 s).
     async with in_transaction("default") as conn:
@@ -477,4 +469,4 @@ async def network_report(
 ) -> Report:
     """Operator: the whole network's report, weeks in Japan time."""
     principal.require_operator()
-    return await build(None, period_from, period_to, DEFAULT_TIMEZONE)
+    return await build(None, period_from, period_to, timezones.DEFAULT)
