@@ -1,8 +1,9 @@
 """`make bench`: every benchmark in turn (each also runs alone: python -m bench.<name>)."""
 
-from bench import api, faults, matching, pipeline
+from bench import api, faults, matching, pipeline, spenders
 
 pipeline.main()
 matching.main()
 api.main()
 faults.main()
+spenders.main()
