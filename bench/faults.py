@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -54,6 +55,7 @@ class Run:
         self.smtp = SmtpServer()
         self.workers: list[subprocess.Popen[bytes]] = []
         self.database_url = ""
+        self.secret_key = secrets.token_urlsafe(48)
 
     def env(self) -> dict[str, str]:
         settings = get_settings()
@@ -63,6 +65,12 @@ class Run:
             "RELAY_REDIS_URL": self.redis.url or "",
             "RELAY_QUEUE_NAME": settings.queue_name,
             "RELAY_SMTP_URL": self.smtp.url,
+            # production settings, as deployed
+            "RELAY_ENV": "production",
+            "RELAY_SECRET_KEY": self.secret_key,
+            "RELAY_OPERATOR_NAME": "bench",
+            "RELAY_OPERATOR_ADDRESS": "bench",
+            "RELAY_OPERATOR_CONTACT": "bench@example.jp",
         }
 
     def start_worker(self) -> subprocess.Popen[bytes]:
@@ -73,6 +81,9 @@ class Run:
             stderr=subprocess.DEVNULL,
         )
         self.workers.append(worker)
+        time.sleep(1)
+        if worker.poll() is not None:  # e.g. refused its settings: say so instead of waiting
+            raise RuntimeError(f"relay worker exited at start ({worker.returncode})")
         return worker
 
     def stop_workers(self) -> None:
