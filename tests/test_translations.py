@@ -16,6 +16,7 @@ from babel.messages.extract import extract_from_dir
 from server import i18n
 from server.errors import ErrorCode
 from server.models import CompanyStatus, IntroductionStatus, MailKind
+from server.webhooks import notify
 from web import admin, pages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +51,8 @@ DYNAMIC = {
     "admin.chart": [key for key, _ in admin.CHARTS],
     "admin.mail_kind": [k.value for k in MailKind],
     "admin.company_status": [s.value for s in CompanyStatus],
+    # server/webhooks/notify.py ``_EVENT_MAILS``.
+    **{key: ("subject", "body") for key in notify._EVENT_MAILS.values()},
     # web/pool_links.py ``_done(request, key)``: a title and a lead.
     **{
         key: ("title", "lead")
