@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Test processes (pytest-xdist); `make test JOBS=0` runs the suite in one process.
 JOBS ?= 2
 
-.PHONY: up test lint format schema bench clean
+.PHONY: up test lint format schema messages bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ format: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/relay export-schema
+
+# The message keys used in code and templates -> server/locale/messages.pot; the catalogues
+# server/locale/{ja,en}/LC_MESSAGES/messages.po are edited by hand (ids are dotted keys).
+messages: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords "t _ gettext translate:2" \
+		--no-location --sort-output --omit-header --output-file server/locale/messages.pot .
 
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)

@@ -1,67 +1,18 @@
-"""Translations: Japanese by default, English by Accept-Language, ``?lang=`` or the cookie.
-
-Every string a page shows lives in ``web/translations/{ja,en}.json`` (nested objects, read
-with dotted keys); templates call ``t("section.key", name=value)``. Values are inserted with
-``str.format`` into the translated text only, and the result is autoescaped like any other
-string.
+"""Language negotiation: Japanese by default, English by Accept-Language, ``?lang=`` or the
+cookie. The texts are the core's one catalogue (``server/i18n.py``, gettext PO files);
+templates call ``t("section.key", name=value)`` or ``_("section.key")`` (``jinja2.ext.i18n``).
 """
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Callable
-from functools import lru_cache
-from pathlib import Path
-
 from starlette.requests import Request
 
-log = logging.getLogger(__name__)
+from server.i18n import DEFAULT, LANGS, Translator, catalog, has, translator
 
-LANGS = ("ja", "en")
-DEFAULT = "ja"
+__all__ = ["COOKIE", "DEFAULT", "LANGS", "Translator", "catalog", "has", "negotiate", "translator"]
+
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-DIRECTORY = Path(__file__).parent / "translations"
-
-Translator = Callable[..., str]
-
-
-def _flatten(tree: dict, prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(_flatten(value, f"{name}."))
-        else:
-            out[name] = str(value)
-    return out
-
-
-@lru_cache
-def catalog(lang: str) -> dict[str, str]:
-    """Every string of one language, by dotted key."""
-    with (DIRECTORY / f"{lang}.json").open(encoding="utf-8") as handle:
-        return _flatten(json.load(handle))
-
-
-def has(lang: str, key: str) -> bool:
-    return key in catalog(lang)
-
-
-def translator(lang: str) -> Translator:
-    """``t(key, **values)`` for one language; a missing key falls back to Japanese, then the key."""
-    strings = catalog(lang)
-    fallback = catalog(DEFAULT)
-
-    def t(key: str, **values: object) -> str:
-        text = strings.get(key)
-        if text is None:
-            log.warning("missing translation %s/%s", lang, key)
-            text = fallback.get(key, key)
-        return text.format(**values) if values else text
-
-    return t
 
 
 def _accept_language(header: str) -> str | None:

@@ -29,6 +29,18 @@ env = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
+)
+# ``_()``/``gettext()`` in a template resolve ``gettext`` from the render context, which
+# ``render`` sets to the request's translator (the same function as ``t``); this install is the
+# default for templates rendered without one. Old-style callables: values go through
+# ``str.format`` inside the translator, as with ``t``.
+env.install_gettext_callables(
+    gettext=i18n.translator(i18n.DEFAULT),
+    ngettext=lambda singular, plural, n, **values: i18n.translator(i18n.DEFAULT)(
+        singular if n == 1 else plural, **values
+    ),
+    newstyle=False,
 )
 
 DISPLAY_ZONE = timezones.JAPAN
@@ -125,10 +137,12 @@ def render(
     answers a POST.
     """
     language = lang(request)
+    translate = i18n.translator(language)
     values = {
         "request": request,
         "lang": language,
-        "t": i18n.translator(language),
+        "t": translate,
+        "gettext": translate,
         "csrf_field": csrf.FIELD,
         "csrf_token": csrf.token(request),
         "lang_urls": {code: lang_url(request, code, page_path) for code in i18n.LANGS},

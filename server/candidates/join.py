@@ -18,7 +18,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from server import ratelimit, tokens
+from server import i18n, ratelimit, tokens
 from server.candidates.registration import DONE
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
@@ -39,29 +39,6 @@ log = logging.getLogger(__name__)
 
 # How long a confirmed address may take to register (as long as a rejection mail's link).
 LINK_LIFETIME = timedelta(days=180)
-
-CONFIRM_MAIL = {
-    Locale.JA: (
-        "【キャリアリレー】メールアドレスの確認",
-        "キャリアリレーへのご登録をご希望いただき、ありがとうございます。"
-        "{company_name}のリンクからお申し込みがありました。\n\n"
-        "次のリンクを開き、メールアドレスを確認して登録を続けてください（{hours}時間有効）:\n"
-        "{url}\n\n"
-        "お心当たりのない場合は、このメールを破棄してください。"
-        "確認されない限り、このアドレスが登録されることはありません。\n\n"
-        "キャリアリレー\n",
-    ),
-    Locale.EN: (
-        "[Career Relay] Confirm your email address",
-        "Thank you for your interest in Career Relay.\n"
-        "You asked to join through {company_name}'s link.\n\n"
-        "Open this link to confirm your address and continue (valid for {hours} hours):\n"
-        "{url}\n\n"
-        "If this was not you, ignore this mail: "
-        "nothing is registered unless the address is confirmed.\n\n"
-        "Career Relay\n",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -145,7 +122,8 @@ async def request_confirmation(
             company_id=company.id,
             data={"locale": locale.value},
         )
-        subject, body = CONFIRM_MAIL[locale]
+        subject = i18n.translate(locale, "mail.join_confirm.subject")
+        body = i18n.translate(locale, "mail.join_confirm.body")
         url = f"{get_settings().public_url}/join/confirm/{raw}"
         message, _ = await mail.queue_mail(
             kind=MailKind.JOIN_CONFIRM,

@@ -15,7 +15,7 @@ from typing import Any
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import queue, ratelimit, tokens
+from server import i18n, queue, ratelimit, tokens
 from server.applications import opening_view
 from server.candidates import consent, registration
 from server.candidates import profiles as candidates
@@ -41,29 +41,6 @@ from server.network import matching
 from server.text import is_email, normalize_email
 
 log = logging.getLogger(__name__)
-
-PORTAL_MAIL = {
-    Locale.JA: (
-        "【キャリアリレー】マイページへのリンク",
-        "キャリアリレーのマイページへのリンクをお送りします（{days}日間有効）:\n"
-        "{url}\n\n"
-        "マイページでは、プロフィールの編集、同意の確認と撤回、紹介リクエストへの回答、"
-        "データのダウンロードと削除ができます。\n"
-        "このリンクはご本人専用です。他の方と共有しないでください。"
-        "お心当たりのない場合は、このメールを破棄してください。\n\n"
-        "キャリアリレー\n",
-    ),
-    Locale.EN: (
-        "[Career Relay] Your link to My page",
-        "Here is your link to My page on Career Relay (valid for {days} days):\n"
-        "{url}\n\n"
-        "There you can edit your profile, review or withdraw your consent, answer introduction "
-        "requests, and download or erase your data.\n"
-        "This link is personal: do not share it.\n"
-        "If you did not ask for it, ignore this mail.\n\n"
-        "Career Relay\n",
-    ),
-}
 
 
 @dataclass
@@ -146,7 +123,8 @@ async def _queue_link(address: str, locale: Locale) -> int:
         candidate = await Candidate.get_or_none(email_normalized=address, erased_at__isnull=True)
         candidate_id = candidate.id if candidate else None
         raw = await tokens.issue(TokenPurpose.PORTAL, email=address, candidate_id=candidate_id)
-        subject, body = PORTAL_MAIL[locale]
+        subject = i18n.translate(locale, "mail.portal_link.subject")
+        body = i18n.translate(locale, "mail.portal_link.body")
         message, _ = await mail.queue_mail(
             kind=MailKind.PORTAL_LINK,
             recipient=(candidate.email if candidate else None) or address,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
+from server import i18n
 from server.candidates import consent
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.mail import outbox as mail
@@ -241,29 +242,6 @@ async def live(candidate_id: int, *, for_update: bool = False) -> Candidate:
     return candidate
 
 
-ERASURE_NOTICE = {
-    Locale.JA: (
-        "【キャリアリレー】個人情報の削除のお知らせ（候補者 #{candidate_id}）",
-        "{company_name}\n採用ご担当者様\n\n"
-        "キャリアリレーを通じて貴社にご紹介し、連絡先をお渡しした候補者 #{candidate_id}"
-        "（紹介番号: {introductions}）が、"
-        "ご本人の申し出によりプロフィールと個人情報を削除しました。"
-        "貴社が受け取った当該候補者の個人情報（{items}）についても、"
-        "法令上保存が必要なものを除き、削除または利用停止をお願いいたします。\n\n"
-        "キャリアリレー\n",
-    ),
-    Locale.EN: (
-        "[Career Relay] Personal data erased (candidate #{candidate_id})",
-        "Dear {company_name},\n\n"
-        "Candidate #{candidate_id}, whose contact details you received through Career Relay "
-        "(introduction: {introductions}), has erased their profile and personal data.\n"
-        "Please erase or stop using the personal data you received about this person "
-        "({items}), except where the law requires you to keep it.\n\n"
-        "Career Relay\n",
-    ),
-}
-
-
 async def erase(candidate_id: int, *, redis: ArqRedis | None = None) -> Candidate:
     """Erases a profile at the person's request (GDPR Art. 17, APPI).
 
@@ -325,7 +303,8 @@ async def _queue_erasure_notices(candidate_id: int) -> list[int]:
         if not company.contact_email:
             continue
         locale = Locale(company.locale)
-        subject, body = ERASURE_NOTICE[locale]
+        subject = i18n.translate(locale, "mail.erasure_notice.subject")
+        body = i18n.translate(locale, "mail.erasure_notice.body")
         values = {
             "candidate_id": candidate_id,
             "company_name": company.name,

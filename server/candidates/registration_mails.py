@@ -4,45 +4,10 @@ transaction (the outbox), so a registration that rolls back mails nothing."""
 
 from __future__ import annotations
 
-from server import tokens
+from server import i18n, tokens
 from server.config import get_settings
 from server.mail import outbox as mail
 from server.models import Candidate, Company, Locale, MailKind, MailMessage, TokenPurpose
-
-MAIL = {
-    Locale.JA: (
-        "【キャリアリレー】ご登録ありがとうございます",
-        """{name}様
-
-キャリアリレーにご登録いただき、誠にありがとうございます。{company}からのご案内によるご登録を受け付けました。
-
-マイページへのリンクをお送りします（{days}日間有効）:
-{url}
-
-マイページでは、プロフィールの編集、同意の確認と撤回、紹介リクエストへの回答、データのダウンロードと削除ができます。このリンクはご本人専用です。他の方と共有しないでください。有効期限が切れた後も、マイページの入口でメールアドレスを入力すれば、いつでもリンクを再発行できます: {me_url}
-
-お心当たりのない場合は、このメールを破棄してください。
-
-キャリアリレー
-""",
-    ),
-    Locale.EN: (
-        "[Career Relay] Thank you for registering",
-        """Dear {name},
-
-Thank you for registering with Career Relay through {company}.
-
-Here is your link to My page (valid for {days} days):
-{url}
-
-There you can edit your profile, review or withdraw your consent, answer introduction requests, and download or erase your data. This link is personal: do not share it. When it has expired, enter your address at {me_url} for a new one.
-
-If this was not you, ignore this mail.
-
-Career Relay
-""",
-    ),
-}
 
 
 async def queue_confirmation(
@@ -53,7 +18,8 @@ async def queue_confirmation(
         TokenPurpose.PORTAL, email=candidate.email_normalized, candidate_id=candidate.id
     )
     public_url = get_settings().public_url
-    subject, body = MAIL[locale]
+    subject = i18n.translate(locale, "mail.registration_confirm.subject")
+    body = i18n.translate(locale, "mail.registration_confirm.body")
     message, _ = await mail.queue_mail(
         kind=MailKind.PORTAL_LINK,
         recipient=candidate.email or candidate.email_normalized or "",

@@ -25,7 +25,7 @@ from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from server import audit, idempotency, timezones, tokens
+from server import audit, i18n, idempotency, timezones, tokens
 from server.applications import opening_view
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
@@ -81,39 +81,6 @@ async def get(principal: Principal, introduction_id: int) -> Introduction:
 
 
 # --- requesting ---------------------------------------------------------------------------
-
-MAIL = {
-    Locale.JA: (
-        "【キャリアリレー】{company}から「{opening}」のご紹介リクエストが届きました",
-        "{name}様\n\n"
-        "キャリアリレーに共有いただいたプロフィールをご覧になった{company}から、"
-        "求人「{opening}」について、{name}様にお会いしたいとのリクエストが届きました。\n\n"
-        "{opening_details}\n\n"
-        "承諾すると、お名前とメールアドレスを{company}にだけお伝えします。"
-        "お断りした場合、企業に{name}様の情報が伝わることはありません。\n\n"
-        "承諾する: {accept_url}\n"
-        "お断りする: {decline_url}\n\n"
-        "リンクを開くと確認画面が表示され、ボタンを押したときに回答が確定します。\n"
-        "回答期限: {expires}（期限を過ぎると、リクエストは自動的に終了します）\n\n"
-        "紹介リクエストの一覧、プロフィールや同意の変更はマイページから: {portal_url}\n\n"
-        "キャリアリレー\n",
-    ),
-    Locale.EN: (
-        "[Career Relay] {company} would like to meet you about “{opening}”",
-        "Dear {name},\n\n"
-        "{company} saw the profile you share on Career Relay and would like to meet you about "
-        "their opening “{opening}”.\n\n"
-        "{opening_details}\n\n"
-        "If you accept, we give your name and email address to {company} only. If you "
-        "decline, the company learns nothing about you.\n\n"
-        "Accept: {accept_url}\n"
-        "Decline: {decline_url}\n\n"
-        "Each link opens a page to confirm; your answer counts when you press its button.\n"
-        "Answer by: {expires} (after that the request ends by itself)\n\n"
-        "Your requests, profile and consent are on My page: {portal_url}\n\n"
-        "Career Relay\n",
-    ),
-}
 
 
 def answer_url(raw: str, answer: str, locale: Locale) -> str:
@@ -247,7 +214,8 @@ async def _queue_mail(
         data={"introduction_id": introduction.id},
         ttl=introduction.expires_at - datetime.now(UTC),
     )
-    subject, body = MAIL[locale]
+    subject = i18n.translate(locale, "mail.introduction.subject")
+    body = i18n.translate(locale, "mail.introduction.body")
     values = {
         "name": candidate.display_name,
         "company": company.name,

@@ -7,30 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise import connections
 
+from server import i18n
 from server.mail import outbox as mail
-from server.models import Company, Locale, MailKind, WebhookEndpoint
+from server.models import Company, MailKind, WebhookEndpoint
 from server.principal import Principal
 from server.text import is_email
-
-_TEXTS = {
-    Locale.JA: (
-        "【Career Relay】Webhook の送信先を停止しました",
-        "{company} ご担当者様\n\n"
-        "いつも Career Relay をご利用いただき、誠にありがとうございます。\n"
-        "Webhook の送信先 {url} への配信が続けて失敗したため、送信先を停止いたしました。\n\n"
-        "理由: {reason}\n\n"
-        "受信側をご確認のうえ、GraphQL の updateWebhookEndpoint（enabled: true）で再開し、"
-        "redeliverWebhook で未配信のイベントを再送していただけます。\n",
-    ),
-    Locale.EN: (
-        "[Career Relay] Webhook endpoint disabled",
-        "Dear {company} team,\n\n"
-        "Deliveries to your webhook endpoint {url} kept failing, so we disabled it.\n\n"
-        "Reason: {reason}\n\n"
-        "Once the receiver works again, enable it with updateWebhookEndpoint (enabled: true) "
-        "and resend missed events with redeliverWebhook.\n",
-    ),
-}
 
 
 async def endpoint_disabled(endpoint: WebhookEndpoint, reason: str) -> None:
@@ -38,7 +19,8 @@ async def endpoint_disabled(endpoint: WebhookEndpoint, reason: str) -> None:
     company = await Company.get(id=endpoint.company_id)
     if not is_email(company.contact_email):
         return
-    subject, body = _TEXTS[Locale(company.locale)]
+    subject = i18n.translate(company.locale, "mail.webhook_disabled.subject")
+    body = i18n.translate(company.locale, "mail.webhook_disabled.body")
     await mail.queue_mail(
         kind=MailKind.WEBHOOK_DISABLED,
         recipient=company.contact_email,
@@ -75,38 +57,9 @@ async def update_settings(
     return row
 
 
-_EVENT_TEXTS = {
-    "introduction": {
-        Locale.JA: (
-            "【Career Relay】紹介依頼が承諾されました（{opening}）",
-            "{company} ご担当者様\n\n"
-            "求人「{opening}」への紹介依頼を、候補者の方が承諾されました。\n"
-            "お名前: {name}\nメールアドレス: {email}\n\n"
-            "弊社サービスを通じて受領された個人データは、採用目的の範囲でお取り扱いください。\n"
-            "この通知は GraphQL の updateNotificationSettings で停止できます。\n",
-        ),
-        Locale.EN: (
-            "[Career Relay] Introduction accepted ({opening})",
-            "Dear {company} team,\n\n"
-            "A candidate accepted your introduction request for {opening}.\n"
-            "Name: {name}\nEmail: {email}\n\n"
-            "Turn this mail off with updateNotificationSettings.\n",
-        ),
-    },
-    "reapplication": {
-        Locale.JA: (
-            "【Career Relay】再応募がありました（{opening}）",
-            "{company} ご担当者様\n\n"
-            "以前ご応募いただいた {name} 様（{email}）が、求人「{opening}」に再応募されました。\n\n"
-            "この通知は GraphQL の updateNotificationSettings で停止できます。\n",
-        ),
-        Locale.EN: (
-            "[Career Relay] A past applicant re-applied ({opening})",
-            "Dear {company} team,\n\n"
-            "{name} ({email}) applied again to {opening}.\n\n"
-            "Turn this mail off with updateNotificationSettings.\n",
-        ),
-    },
+_EVENT_MAILS = {
+    "introduction": "mail.company_introduction_accepted",
+    "reapplication": "mail.company_reapplication",
 }
 _SWITCHES = {"introduction": "notify_introductions", "reapplication": "notify_reapplications"}
 
@@ -115,7 +68,8 @@ async def _event_mail(what: str, company_id: int, key: str, opening: str, contac
     company = await Company.get(id=company_id)
     if not getattr(company, _SWITCHES[what]) or not is_email(company.contact_email):
         return
-    subject, body = _EVENT_TEXTS[what][Locale(company.locale)]
+    subject = i18n.translate(company.locale, f"{_EVENT_MAILS[what]}.subject")
+    body = i18n.translate(company.locale, f"{_EVENT_MAILS[what]}.body")
     values = {"company": company.name, "opening": opening, **contact}
     await mail.queue_mail(
         kind=MailKind.COMPANY_NOTICE,
@@ -147,24 +101,6 @@ SELECT c.id,
      AND e.created_at >= $1 AND e.created_at < $2) AS credits
 FROM company c WHERE c.notify_digest AND c.contact_email <> '' AND c.status = 'ACTIVE'
 """
-_DIGEST_TEXTS = {
-    Locale.JA: (
-        "【Career Relay】本日のまとめ（{day}）",
-        "{company} ご担当者様\n\n"
-        "過去24時間の Career Relay でのご状況をお知らせいたします。\n"
-        "・有効になった紹介: {qualified} 件\n・付与されたクレジット: {credits}\n"
-        "・現在のクレジット残高: {balance}\n\n"
-        "このまとめは GraphQL の updateNotificationSettings（dailyDigest: false）で"
-        "停止できます。\n",
-    ),
-    Locale.EN: (
-        "[Career Relay] Your daily digest ({day})",
-        "Dear {company} team,\n\n"
-        "In the last 24 hours:\n- referrals that qualified: {qualified}\n"
-        "- credits earned: {credits}\n- credit balance now: {balance}\n\n"
-        "Turn this mail off with updateNotificationSettings (dailyDigest: false).\n",
-    ),
-}
 
 
 async def send_digests(now: datetime | None = None) -> int:
@@ -179,7 +115,8 @@ async def send_digests(now: datetime | None = None) -> int:
     for company in await Company.filter(id__in=list(busy)).order_by("id"):
         if not is_email(company.contact_email):
             continue
-        subject, body = _DIGEST_TEXTS[Locale(company.locale)]
+        subject = i18n.translate(company.locale, "mail.company_digest.subject")
+        body = i18n.translate(company.locale, "mail.company_digest.body")
         values = {
             "company": company.name,
             "day": f"{now:%Y-%m-%d}",

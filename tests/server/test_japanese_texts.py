@@ -5,21 +5,16 @@ is not hard-wrapped (mail clients wrap it to the screen)."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
+from server import i18n
 from server.applications import templates
-from server.candidates import join, portal, registration_mails
-from server.candidates import profiles as candidates
-from server.models import Locale
-from server.network import introductions
 from server.pool import followup_mails
 
 ROOT = Path(__file__).resolve().parents[2]
-JA_JSON = ROOT / "web" / "translations" / "ja.json"
 
 # The company's own mails (its rejection, follow-up and new-opening alert).
 COMPANY_MAILS = {
@@ -31,32 +26,26 @@ COMPANY_MAILS = {
 # The network's mails.
 NETWORK_MAILS = {
     "consent reconfirmation": followup_mails.RECONFIRM["ja"],
-    "introduction": dict(zip(("subject", "body"), introductions.MAIL[Locale.JA], strict=True)),
-    "erasure notice": dict(
-        zip(("subject", "body"), candidates.ERASURE_NOTICE[Locale.JA], strict=True)
-    ),
-    "portal link": dict(zip(("subject", "body"), portal.PORTAL_MAIL[Locale.JA], strict=True)),
-    "join confirmation": dict(zip(("subject", "body"), join.CONFIRM_MAIL[Locale.JA], strict=True)),
-    "registration confirmation": dict(
-        zip(("subject", "body"), registration_mails.MAIL[Locale.JA], strict=True)
-    ),
+    **{
+        name: {part: i18n.translate("ja", f"mail.{key}.{part}") for part in ("subject", "body")}
+        for name, key in {
+            "introduction": "introduction",
+            "erasure notice": "erasure_notice",
+            "portal link": "portal_link",
+            "join confirmation": "join_confirm",
+            "registration confirmation": "registration_confirm",
+        }.items()
+    },
 }
-
-
-def _strings(value, path=""):
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            yield from _strings(inner, f"{path}.{key}" if path else key)
-    elif isinstance(value, str):
-        yield path, value
 
 
 def _texts():
     for name, source in {**COMPANY_MAILS, **NETWORK_MAILS}.items():
         for part, text in source.items():
             yield f"{name} {part}", text
-    for key, text in _strings(json.loads(JA_JSON.read_text(encoding="utf-8"))):
-        yield f"ja.json {key}", text
+    for key, text in i18n.catalog("ja").items():
+        if not key.startswith("mail."):
+            yield f"ja/messages.po {key}", text
     for page in [*sorted((ROOT / "web").glob("**/*.html")), ROOT / "web" / "links.py"]:
         yield str(page.relative_to(ROOT)), page.read_text(encoding="utf-8")
 
@@ -116,9 +105,9 @@ def test_a_company_calls_itself_heisha_in_its_own_mail(name):
 
 
 def test_the_headline_label_reads_like_a_form_label():
-    texts = json.loads(JA_JSON.read_text(encoding="utf-8"))
-    assert texts["fields"]["headline"] == "ひとこと自己紹介"
-    assert texts["site"]["name"] == "キャリアリレー"
+    texts = i18n.catalog("ja")
+    assert texts["fields.headline"] == "ひとこと自己紹介"
+    assert texts["site.name"] == "キャリアリレー"
 
 
 def test_a_rendered_rejection_names_the_person_with_sama():
