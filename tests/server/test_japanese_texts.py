@@ -26,15 +26,14 @@ COMPANY_MAILS = {
 # The network's mails.
 NETWORK_MAILS = {
     "consent reconfirmation": followup_mails.RECONFIRM["ja"],
+    # every mail of the catalogue: the candidates' and the companies' notices
     **{
-        name: {part: i18n.translate("ja", f"mail.{key}.{part}") for part in ("subject", "body")}
-        for name, key in {
-            "introduction": "introduction",
-            "erasure notice": "erasure_notice",
-            "portal link": "portal_link",
-            "join confirmation": "join_confirm",
-            "registration confirmation": "registration_confirm",
-        }.items()
+        key: {part: i18n.catalog("ja")[f"{key}.{part}"] for part in ("subject", "body")}
+        for key in sorted(
+            k.removesuffix(".subject")
+            for k in i18n.catalog("ja")
+            if k.startswith("mail.") and k.endswith(".subject")
+        )
     },
 }
 
