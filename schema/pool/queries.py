@@ -13,7 +13,7 @@ from schema.context import Info
 from schema.errors import PublicError
 from schema.pagination import After, First, check_first, decode_cursor, page
 from schema.permissions import IsCompany
-from schema.talent_pool.types import PoolEntry, PoolEntryConnection
+from schema.pool.types import PoolEntry, PoolEntryConnection
 from server.errors import DomainError
 from server.pool import talent_pool
 

@@ -8,10 +8,10 @@ import strawberry
 from strawberry import relay
 
 from schema import node
+from schema.applications.openings.types import Opening, load_opening
 from schema.context import Info
-from schema.openings.types import Opening, load_opening
+from schema.network.tags.types import Tag, load_tags
 from schema.pagination import Connection
-from schema.tags.types import Tag, load_tags
 from server.pool import talent_pool
 
 

@@ -15,7 +15,7 @@ from server.candidates import pause, portal
 from server.errors import DomainError
 from server.models import Candidate, ConsentScope
 from web import pages
-from web.register import PROFILE_FIELDS, profile_from
+from web.candidates.register import PROFILE_FIELDS, profile_from
 
 NOTICES = {
     "profile": "portal.saved_profile",

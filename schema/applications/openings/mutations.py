@@ -8,9 +8,9 @@ import strawberry
 from strawberry import relay
 
 from schema import node
+from schema.applications.openings.types import Opening
 from schema.context import Info
 from schema.errors import UserError, mutation
-from schema.openings.types import Opening
 from schema.permissions import IsCompany
 from server import idempotency
 from server import models as m

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import strawberry
 
+from schema.applications.openings.types import Opening, OpeningConnection, OpeningStatus
 from schema.context import Info
-from schema.openings.types import Opening, OpeningConnection, OpeningStatus
 from schema.pagination import After, First, paginate
 from schema.permissions import IsCompany
 from server import models as m

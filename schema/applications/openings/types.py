@@ -8,10 +8,10 @@ import strawberry
 from strawberry import relay
 
 from schema import node
+from schema.applications.openings.dataloaders import OpeningLoader
 from schema.context import Info
-from schema.openings.dataloaders import OpeningLoader
+from schema.network.tags.types import Tag, load_tags
 from schema.pagination import Connection
-from schema.tags.types import Tag, load_tags
 from server import models as m
 
 OpeningStatus = strawberry.enum(m.OpeningStatus, description="Whether an opening takes people.")

@@ -11,8 +11,8 @@ from schema import node
 from schema.companies.dataloaders import CompanyLoader
 from schema.companies.types import Company
 from schema.context import Info
-from schema.credits.types import CreditEntry
 from schema.errors import UserError, mutation
+from schema.network.credits.types import CreditEntry
 from schema.permissions import IsOperator
 from server import models as m
 from server.network import credits

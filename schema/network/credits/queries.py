@@ -6,7 +6,7 @@ import strawberry
 
 from schema.companies.types import Company, load_company
 from schema.context import Info
-from schema.credits.types import CreditEntry, CreditEntryConnection
+from schema.network.credits.types import CreditEntry, CreditEntryConnection
 from schema.pagination import After, First, paginate
 from schema.permissions import IsCompany
 from server.network import credits

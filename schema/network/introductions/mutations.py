@@ -12,7 +12,7 @@ from schema import node
 from schema.companies.dataloaders import CompanyLoader
 from schema.context import Info
 from schema.errors import UserError, mutation
-from schema.introductions.types import Introduction
+from schema.network.introductions.types import Introduction
 from schema.permissions import IsCompany
 from server import idempotency
 from server import models as m

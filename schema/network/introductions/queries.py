@@ -7,7 +7,11 @@ from typing import Annotated
 import strawberry
 
 from schema.context import Info
-from schema.introductions.types import Introduction, IntroductionConnection, IntroductionStatus
+from schema.network.introductions.types import (
+    Introduction,
+    IntroductionConnection,
+    IntroductionStatus,
+)
 from schema.pagination import After, First, paginate
 from schema.permissions import IsCompany
 from server import models as m

@@ -8,11 +8,11 @@ import strawberry
 from strawberry import relay
 
 from schema import node
+from schema.applications.openings.dataloaders import OpeningLoader
+from schema.applications.openings.types import Opening
 from schema.context import Info
-from schema.introductions.dataloaders import ContactLoader, IntroducedCandidateLoader
-from schema.matching.types import CandidateCard
-from schema.openings.dataloaders import OpeningLoader
-from schema.openings.types import Opening
+from schema.network.introductions.dataloaders import ContactLoader, IntroducedCandidateLoader
+from schema.network.matching.types import CandidateCard
 from schema.pagination import Connection
 from server import models as m
 from server.network import introductions

@@ -10,7 +10,7 @@ from strawberry import relay
 
 from schema import node
 from schema.context import Info
-from schema.matching.types import Match, MatchConnection, load_page_tags
+from schema.network.matching.types import Match, MatchConnection, load_page_tags
 from schema.pagination import After, First, check_first, decode_cursor, page, parse_key
 from schema.permissions import IsCompany
 from server.network import matching

@@ -9,8 +9,8 @@ from strawberry import relay
 
 from schema import node
 from schema.context import Info
+from schema.network.tags.types import Tag, load_tags
 from schema.pagination import Connection
-from schema.tags.types import Tag, load_tags
 from server import models as m
 from server.network import cards, matching
 from server.network.tags import by_ids

@@ -10,8 +10,8 @@ from strawberry import relay
 from schema import node
 from schema.context import Info
 from schema.errors import UserError, mutation
+from schema.network.referrals.types import FlaggedReferral
 from schema.permissions import IsOperator
-from schema.referrals.types import FlaggedReferral
 from server.network import referral_fraud
 
 

@@ -7,9 +7,13 @@ from typing import Annotated
 import strawberry
 
 from schema.context import Info
+from schema.network.referrals.types import (
+    FlaggedReferral,
+    FlaggedReferralConnection,
+    ReferralReview,
+)
 from schema.pagination import After, First, paginate
 from schema.permissions import IsOperator
-from schema.referrals.types import FlaggedReferral, FlaggedReferralConnection, ReferralReview
 from server import models as m
 from server.network import referral_fraud
 

@@ -8,9 +8,9 @@ import strawberry
 
 from schema.context import Info
 from schema.errors import PublicError
+from schema.network.tags.dataloaders import TagLoader
+from schema.network.tags.types import Tag, TagCategory
 from schema.permissions import IsAuthenticated
-from schema.tags.dataloaders import TagLoader
-from schema.tags.types import Tag, TagCategory
 from server import models as m
 from server.errors import DomainError
 from server.network import tags

@@ -11,7 +11,7 @@ from strawberry import relay
 from schema import node
 from schema.companies.types import Locale
 from schema.context import Info
-from schema.tags.dataloaders import TagLoader
+from schema.network.tags.dataloaders import TagLoader
 from server import models as m
 from server.network import tags
 
