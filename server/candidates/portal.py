@@ -21,7 +21,7 @@ from server.candidates import consent, registration
 from server.candidates import profiles as candidates
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
-from server.mail import outbox as mail
+from server.mail import outbox
 from server.models import (
     Candidate,
     Company,
@@ -129,7 +129,7 @@ async def request_link(
         message_id = unknown.message_id
     if redis is not None:
         # Enqueued either way: the send job of an undone mail finds nothing to send.
-        await mail.enqueue_send(redis, [message_id])
+        await outbox.enqueue_send(redis, [message_id])
 
 
 class _UnknownAddress(Exception):
@@ -147,7 +147,7 @@ async def _queue_link(address: str, locale: Locale) -> int:
         candidate_id = candidate.id if candidate else None
         raw = await tokens.issue(TokenPurpose.PORTAL, email=address, candidate_id=candidate_id)
         subject, body = PORTAL_MAIL[locale]
-        message, _ = await mail.queue_mail(
+        message, _ = await outbox.queue_mail(
             kind=MailKind.PORTAL_LINK,
             recipient=(candidate.email if candidate else None) or address,
             subject=subject,

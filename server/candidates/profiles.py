@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from server.candidates import consent
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
-from server.mail import outbox as mail
+from server.mail import outbox
 from server.models import (
     Candidate,
     CandidateToken,
@@ -303,7 +303,7 @@ async def erase(candidate_id: int, *, redis: ArqRedis | None = None) -> Candidat
         )
         mail_ids = await _queue_erasure_notices(candidate.id)
     if redis is not None and mail_ids:
-        await mail.enqueue_send(redis, mail_ids)
+        await outbox.enqueue_send(redis, mail_ids)
     await matching.enqueue_candidate(redis, candidate.id)
     return candidate
 
@@ -332,7 +332,7 @@ async def _queue_erasure_notices(candidate_id: int) -> list[int]:
             "introductions": ", ".join(f"#{i}" for i in introduction_ids) or "-",
             "items": ", ".join(items) or "-",
         }
-        message, _ = await mail.queue_mail(
+        message, _ = await outbox.queue_mail(
             kind=MailKind.ERASURE_NOTICE,
             recipient=company.contact_email,
             subject=subject.format(**values),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from server import tokens
 from server.config import get_settings
-from server.mail import outbox as mail
+from server.mail import outbox
 from server.models import Candidate, Company, Locale, MailKind, MailMessage, TokenPurpose
 
 MAIL = {
@@ -54,7 +54,7 @@ async def queue_confirmation(
     )
     public_url = get_settings().public_url
     subject, body = MAIL[locale]
-    message, _ = await mail.queue_mail(
+    message, _ = await outbox.queue_mail(
         kind=MailKind.PORTAL_LINK,
         recipient=candidate.email or candidate.email_normalized or "",
         subject=subject,

@@ -29,7 +29,7 @@ from server import audit, idempotency, timezones, tokens
 from server.applications import opening_view
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
-from server.mail import outbox as mail
+from server.mail import outbox
 from server.models import (
     Candidate,
     Company,
@@ -159,7 +159,7 @@ async def request(
         # record answers the retry (or the candidate really is not matchable: raised again).
         result = await idempotency.once(principal, operation, idempotency_key, asked, work)
     if redis is not None:
-        await mail.enqueue_send(redis, [result["mail_id"]])
+        await outbox.enqueue_send(redis, [result["mail_id"]])
     return await Introduction.get(id=result["introduction_id"])
 
 
@@ -260,10 +260,10 @@ async def _queue_mail(
         "expires": _local_day(introduction.expires_at),
         "portal_url": f"{get_settings().public_url}/me",
     }
-    message, _ = await mail.queue_mail(
+    message, _ = await outbox.queue_mail(
         kind=MailKind.INTRODUCTION,
         recipient=candidate.email or "",
-        unsubscribe=await mail.unsubscribe_url(candidate.email or ""),
+        unsubscribe=await outbox.unsubscribe_url(candidate.email or ""),
         subject=subject.format(**values),
         body_text=body.format(**values),
         locale=locale,

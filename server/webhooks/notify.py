@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise import connections
 
-from server.mail import outbox as mail
+from server.mail import outbox
 from server.models import Company, Locale, MailKind, WebhookEndpoint
 from server.principal import Principal
 from server.text import is_email
@@ -39,7 +39,7 @@ async def endpoint_disabled(endpoint: WebhookEndpoint, reason: str) -> None:
     if not is_email(company.contact_email):
         return
     subject, body = _TEXTS[Locale(company.locale)]
-    await mail.queue_mail(
+    await outbox.queue_mail(
         kind=MailKind.WEBHOOK_DISABLED,
         recipient=company.contact_email,
         subject=subject,
@@ -117,7 +117,7 @@ async def _event_mail(what: str, company_id: int, key: str, opening: str, contac
         return
     subject, body = _EVENT_TEXTS[what][Locale(company.locale)]
     values = {"company": company.name, "opening": opening, **contact}
-    await mail.queue_mail(
+    await outbox.queue_mail(
         kind=MailKind.COMPANY_NOTICE,
         recipient=company.contact_email,
         subject=subject.format(**values),
@@ -187,7 +187,7 @@ async def send_digests(now: datetime | None = None) -> int:
             "credits": busy[company.id]["credits"],
             "balance": company.credit_balance,
         }
-        _, created = await mail.queue_mail(
+        _, created = await outbox.queue_mail(
             kind=MailKind.COMPANY_DIGEST,
             recipient=company.contact_email,
             subject=subject.format(**values),
