@@ -36,8 +36,7 @@ from server.models import (
     Referral,
     TokenPurpose,
 )
-from server.network import introductions as introduction_requests
-from server.network import matching
+from server.network import introduction_answers, matching
 from server.text import is_email, normalize_email
 
 log = logging.getLogger(__name__)
@@ -300,7 +299,7 @@ async def respond_introduction(candidate_id: int, introduction_id: int, accept: 
     await candidates.live(candidate_id)
     if not await Introduction.exists(id=introduction_id, candidate_id=candidate_id):
         raise NotFound("introduction", ["introduction"])
-    await introduction_requests.respond(candidate_id, introduction_id, accept)
+    await introduction_answers.respond(candidate_id, introduction_id, accept)
 
 
 def _iso(value: datetime | None) -> str | None:

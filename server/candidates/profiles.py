@@ -29,7 +29,7 @@ from server.models import (
     Tag,
     TagCategory,
 )
-from server.network import cards, introductions, matching, tags
+from server.network import cards, introduction_answers, matching, tags
 from server.text import normalize, split_list
 from server.webhooks import emitters
 
@@ -283,7 +283,7 @@ async def erase(candidate_id: int, *, redis: ArqRedis | None = None) -> Candidat
         if candidate.erased_at is not None:
             return candidate
         await consent.withdraw_all(candidate, source=consent.SOURCE_ERASURE)
-        await introductions.decline_open(candidate.id, now)
+        await introduction_answers.decline_open(candidate.id, now)
         candidate.email = None
         candidate.email_normalized = None
         candidate.display_name = ""

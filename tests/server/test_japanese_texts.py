@@ -15,7 +15,7 @@ from server.applications import templates
 from server.candidates import join, portal, registration_mails
 from server.candidates import profiles as candidates
 from server.models import Locale
-from server.network import introductions
+from server.network import introduction_mails
 from server.pool import followup_mails
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +31,7 @@ COMPANY_MAILS = {
 # The network's mails.
 NETWORK_MAILS = {
     "consent reconfirmation": followup_mails.RECONFIRM["ja"],
-    "introduction": dict(zip(("subject", "body"), introductions.MAIL[Locale.JA], strict=True)),
+    "introduction": dict(zip(("subject", "body"), introduction_mails.MAIL[Locale.JA], strict=True)),
     "erasure notice": dict(
         zip(("subject", "body"), candidates.ERASURE_NOTICE[Locale.JA], strict=True)
     ),

@@ -11,16 +11,17 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.errors import DomainError
-from server.network import introductions
+from server.network import introduction_answers
 from web import pages
 
 ANSWERS = ("accept", "decline")
 ME_ACTION = ("/me", "link.new_portal_link")
 
 
-async def _page(request: Request) -> introductions.AnswerPage:
+async def _page(request: Request) -> introduction_answers.AnswerPage:
     try:
-        return await introductions.for_token(request.path_params["token"], pages.lang(request))
+        token = request.path_params["token"]
+        return await introduction_answers.for_token(token, pages.lang(request))
     except DomainError as error:
         raise pages.Answered(pages.link_error(request, error, action=ME_ACTION)) from error
 
@@ -53,7 +54,7 @@ async def answer(request: Request) -> Response:
         return pages.error_page(request, "form.bad_title", "form.bad", status_code=400)
     intro = page.introduction
     try:
-        done = await introductions.respond(intro.candidate_id, intro.id, choice == "accept")
+        done = await introduction_answers.respond(intro.candidate_id, intro.id, choice == "accept")
     except DomainError:
         return pages.error_page(
             request,

@@ -12,12 +12,12 @@ from typing import Any
 
 from arq import cron
 
-from server.network import introductions
+from server.network import introduction_answers
 
 
 async def expire_introductions(ctx: dict[str, Any]) -> int:
     """Expires every due request; returns how many this run expired."""
-    return await introductions.expire_due(datetime.now(UTC))
+    return await introduction_answers.expire_due(datetime.now(UTC))
 
 
 # Every 10 minutes at second 45 (apart from the other crons): a request ends at most ten
