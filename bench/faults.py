@@ -36,7 +36,7 @@ from bench.common import save
 from relay.embedded import EmbeddedPostgres, EmbeddedRedis
 from server.config import get_settings
 from server.db import migrate, tortoise_config
-from server.mail import outbox as mail
+from server.mail import outbox
 from server.models import MailKind
 from server.queue import make_pool
 from tests.fixtures.smtp import SmtpServer
@@ -122,7 +122,7 @@ async def queue_mails(run: Run, name: str, count: int) -> list[str]:
     recipients = [f"{name}-{i}@example.jp" for i in range(count)]
     ids = []
     for recipient in recipients:
-        message, _ = await mail.queue_mail(
+        message, _ = await outbox.queue_mail(
             kind=MailKind.REJECTION,
             recipient=recipient,
             subject="【株式会社ベンチ】選考結果のご連絡",
@@ -131,7 +131,7 @@ async def queue_mails(run: Run, name: str, count: int) -> list[str]:
         )
         ids.append(message.id)
     redis = make_pool(get_settings())
-    await mail.enqueue_send(redis, ids)
+    await outbox.enqueue_send(redis, ids)
     await redis.aclose()
     return recipients
 

@@ -27,8 +27,7 @@ from arq.worker import Worker
 
 from bench.common import Timer, save, scratch_database
 from relay.embedded import free_port
-from server.applications import openings, rejections
-from server.applications import records as applications
+from server.applications import ats_import, openings, rejections
 from server.companies import accounts as companies
 from server.config import get_settings
 from server.models import Application, MailMessage, MailStatus
@@ -67,7 +66,7 @@ async def run(rows: int, port: int) -> None:
             company = Principal(created.api_key.id, created.company.id)
             opening = await openings.create(company, "バックエンドエンジニア", "", ["Python"])
             batch = [
-                applications.ImportRow(
+                ats_import.ImportRow(
                     external_id=f"ats-{i}",
                     name=f"応募者 {i}",
                     email=f"person{i}@example.jp",
@@ -77,7 +76,7 @@ async def run(rows: int, port: int) -> None:
                 for i in range(rows)
             ]
             with Timer() as imported:
-                result = await applications.import_rows(company, batch)
+                result = await ats_import.import_rows(company, batch)
             assert result.created == rows, result
             ids = await Application.all().values_list("id", flat=True)
             with Timer() as rejected:

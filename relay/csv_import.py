@@ -1,5 +1,5 @@
 """Reading ATS exports (CSV) into import rows for
-:func:`server.applications.records.import_rows`."""
+:func:`server.applications.ats_import.import_rows`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from strawberry import relay
 
-from server.applications.records import ImportRow
+from server.applications.ats_import import ImportRow
 from server.models import ApplicationStatus
 
 REQUIRED = ("externalId", "name", "email")

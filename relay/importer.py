@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.progress import Progress
 
 from relay import csv_import
-from server.applications import records as applications
+from server.applications import ats_import
 from server.companies.auth import AuthError, authenticate
 
 
@@ -56,7 +56,7 @@ async def run_import(
                     lines.append(line)
                 except ValueError as error:
                     summary.problems.append(f"line {line}: {error}")
-            result = await applications.import_rows(principal, rows, send_old_mails=send_old_mails)
+            result = await ats_import.import_rows(principal, rows, send_old_mails=send_old_mails)
             summary.created += result.created
             summary.updated += result.updated
             summary.unchanged += result.unchanged

@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 from server.config import Settings
-from web import (
-    admin,
-    introductions,
-    join,
-    landing,
-    links,
-    mailbox,
-    pool_links,
-    portal,
-    register,
-    static,
-    unsubscribe,
-)
+from web import landing, links, static
+from web.candidates import introductions, join, pool_links, portal, register
+from web.mail import mailbox, unsubscribe
+from web.operator import admin
 
 
 def routes(settings: Settings) -> list:

@@ -13,7 +13,7 @@ from typing import Any
 from arq import Retry, cron, func
 
 from server.config import get_settings
-from server.mail import outbox as mail
+from server.mail import outbox, sending, sweeper
 from server.mail.smtp import SmtpSender
 
 SMTP_KEY = "smtp"
@@ -32,7 +32,7 @@ async def startup(ctx: dict[str, Any]) -> None:
 async def shutdown(ctx: dict[str, Any]) -> None:
     # Mails the server accepted whose SENT mark is still being retried (database down).
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(mail.wait_for_marks(), MARK_WAIT_SECONDS)
+        await asyncio.wait_for(sending.wait_for_marks(), MARK_WAIT_SECONDS)
     sender = ctx.pop(SMTP_KEY, None)
     if sender is not None:
         await sender.close()
@@ -46,7 +46,7 @@ def sender(ctx: dict[str, Any]) -> SmtpSender:
 
 
 async def send_mail(ctx: dict[str, Any], message_id: int) -> str:
-    """Sends one outbox mail, and other due ones along with it (``mail.send_batch``); a
+    """Sends one outbox mail, and other due ones along with it (``sending.send_batch``); a
     transient failure of its own mail retries the job after the row's backoff.
 
     Raises:
@@ -54,9 +54,9 @@ async def send_mail(ctx: dict[str, Any], message_id: int) -> str:
     """
     redis = ctx.get("redis")
     if redis is None:  # called outside a worker
-        outcome = await mail.send(message_id, sender(ctx))
+        outcome = await sending.send(message_id, sender(ctx))
     else:
-        outcome = await mail.send_batch(message_id, sender(ctx), redis)
+        outcome = await sending.send_batch(message_id, sender(ctx), redis)
     if outcome.retry_in is not None and ctx.get("job_try", 1) < JOB_TRIES:
         raise Retry(defer=outcome.retry_in)
     return outcome.result.value
@@ -64,18 +64,18 @@ async def send_mail(ctx: dict[str, Any], message_id: int) -> str:
 
 async def sweep_outbox(ctx: dict[str, Any]) -> int:
     """Re-enqueues outbox rows whose job may be lost; returns how many."""
-    return await mail.sweep(ctx["redis"])
+    return await sweeper.sweep(ctx["redis"])
 
 
 # Every SWEEP_SECONDS, off the heartbeat's second 0; once across all workers. A dead worker's
-# claims are back within mail.CLAIM_TIMEOUT + SWEEP_SECONDS.
+# claims are back within claims.CLAIM_TIMEOUT + SWEEP_SECONDS.
 SWEEP_CRON = cron(
     sweep_outbox,
-    second=set(range(5, 60, mail.SWEEP_SECONDS)),
+    second=set(range(5, 60, sweeper.SWEEP_SECONDS)),
     unique=True,
     run_at_startup=True,
 )
 # No result kept: a failed job (database down) would keep its id ``mail:{id}`` blocked for
 # ``keep_result``, and the sweeper's first job for the mail with it. The job ends by the
 # batch's deadline; cancelled, it hands its claims back.
-SEND_MAIL = func(send_mail, keep_result=0, timeout=mail.SEND_JOB_TIMEOUT_SECONDS)
+SEND_MAIL = func(send_mail, keep_result=0, timeout=outbox.SEND_JOB_TIMEOUT_SECONDS)

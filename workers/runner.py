@@ -18,7 +18,7 @@ from typing import Any
 from arq.worker import Worker
 from redis.exceptions import RedisError
 
-from server.mail import outbox as mail
+from server.mail import sending
 from workers.settings import worker_settings
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class RelayWorker(Worker):
     """arq's Worker with a graceful stop and a poll loop that survives Redis outages."""
 
     def handle_sig_wait_for_completion(self, signum: signal.Signals) -> None:
-        mail.stop_batches()
+        sending.stop_batches()
         super().handle_sig_wait_for_completion(signum)
 
     async def _poll_iteration(self) -> None:
@@ -68,5 +68,5 @@ def make_worker(**overrides: Any) -> RelayWorker:
 
 def run(**overrides: Any) -> None:
     """Runs a worker until it is told to stop."""
-    mail.stop_batches(False)
+    sending.stop_batches(False)
     make_worker(**overrides).run()

@@ -12,12 +12,12 @@ from server import heartbeat as heartbeats
 from server.config import get_settings
 from server.db import tortoise_config
 from server.queue import redis_settings
-from workers import credits as credit_jobs
-from workers import followups as followup_jobs
-from workers import introductions as introduction_jobs
 from workers import mail as mail_jobs
-from workers import matching as matching_jobs
 from workers import webhooks as webhook_jobs
+from workers.network import credits as credit_jobs
+from workers.network import introductions as introduction_jobs
+from workers.network import matching as matching_jobs
+from workers.pool import followups as followup_jobs
 
 JOB_TIMEOUT_SECONDS = 60
 # arq sleeps this long between polls of the queue (its default, 0.5 s, capped a worker at

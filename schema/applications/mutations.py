@@ -22,9 +22,9 @@ from schema.context import Info
 from schema.errors import PublicError, UserError, mutation, user_errors
 from schema.permissions import IsCompany
 from server import models as m
+from server.applications import ats_import, rejections
 from server.applications import reasons as rejection_reasons
 from server.applications import records as applications
-from server.applications import rejections
 from server.companies import accounts as companies
 from server.errors import DomainError
 
@@ -230,12 +230,12 @@ def _opening_id(gid: relay.GlobalID | None) -> int | None:
     return node.decode(str(gid), "Opening")[1] if gid is not None else None
 
 
-def _import_row(row: ImportApplicationRow) -> applications.ImportRow:
+def _import_row(row: ImportApplicationRow) -> ats_import.ImportRow:
     try:
         opening_id = _opening_id(row.opening_id)
     except PublicError:
         opening_id = -1  # reads as "opening not found" for that row only
-    return applications.ImportRow(
+    return ats_import.ImportRow(
         external_id=row.external_id,
         name=row.name,
         email=row.email,
@@ -283,7 +283,7 @@ class ApplicationMutations:
             strawberry.argument(description="The ATS rows to upsert, up to 10,000."),
         ],
     ) -> ImportApplicationsPayload:
-        result = await applications.import_rows(
+        result = await ats_import.import_rows(
             info.context.caller,
             [_import_row(r) for r in input.rows],
             send_old_mails=input.send_old_rejection_mails,

@@ -14,9 +14,9 @@ from schema.applications.dataloaders import (
     HistoryLoader,
     RejectionReasonLoader,
 )
+from schema.applications.openings.types import Opening, load_opening
 from schema.companies.types import ReferralStatus
 from schema.context import Info
-from schema.openings.types import Opening, load_opening
 from schema.pagination import Connection
 from server import models as m
 from server.applications import reasons as rejection_reasons

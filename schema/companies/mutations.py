@@ -8,7 +8,7 @@ import strawberry
 from strawberry import relay
 
 from schema import node
-from schema.api_keys.types import ApiKey
+from schema.companies.api_keys.types import ApiKey
 from schema.companies.types import Company, CompanyStatus, Locale
 from schema.context import Info
 from schema.errors import UserError, mutation

@@ -8,8 +8,8 @@ import strawberry
 
 from schema.companies.types import Company, CompanyConnection, CompanyStatus
 from schema.context import Info
-from schema.credits.queries import LedgerCheck, check_ledger
 from schema.errors import PublicError
+from schema.network.credits.queries import LedgerCheck, check_ledger
 from schema.pagination import After, First, paginate
 from schema.permissions import IsCompany, IsOperator
 from server import models as m

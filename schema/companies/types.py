@@ -15,9 +15,9 @@ from schema.companies.dataloaders import (
     ReferralProgressLoader,
 )
 from schema.context import Info
-from schema.credits.types import ReferralProgress
+from schema.network.credits.types import ReferralProgress
 from schema.pagination import Connection
-from schema.talent_pool.policy import FollowUpPolicy
+from schema.pool.policy import FollowUpPolicy
 from server import models as m
 from server.mail import sending_guards
 from server.operator import console

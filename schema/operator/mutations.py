@@ -11,10 +11,10 @@ from strawberry import relay
 from schema import node
 from schema.context import Info
 from schema.errors import UserError, mutation
+from schema.network.tags.dataloaders import TagLoader
+from schema.network.tags.types import Tag, TagCategory
 from schema.operator.queries import decode_candidate
 from schema.permissions import IsOperator
-from schema.tags.dataloaders import TagLoader
-from schema.tags.types import Tag, TagCategory
 from server import models as m
 from server.network.tags import MAX_TAG_LENGTH
 from server.operator import console, tag_upkeep

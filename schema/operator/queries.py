@@ -11,6 +11,8 @@ from schema import node
 from schema.companies.queries import CompanyOperatorFields
 from schema.context import Info
 from schema.errors import PublicError
+from schema.network.referrals.queries import ReferralOperatorFields
+from schema.network.tags.types import TagCategory
 from schema.operator.lookup import LookupOperatorFields
 from schema.operator.types import (
     AuditEvent,
@@ -24,9 +26,7 @@ from schema.operator.types import (
 )
 from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, After, First, paginate
 from schema.permissions import IsOperator
-from schema.referrals.queries import ReferralOperatorFields
 from schema.reports.queries import From, ReportOperatorFields, To
-from schema.tags.types import TagCategory
 from schema.webhooks.queries import WebhookOperatorFields
 from server import models as m
 from server.errors import DomainError

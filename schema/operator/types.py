@@ -10,12 +10,12 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from schema import node
-from schema.api_keys.dataloaders import ApiKeyLoader
-from schema.api_keys.types import ApiKey
+from schema.companies.api_keys.dataloaders import ApiKeyLoader
+from schema.companies.api_keys.types import ApiKey
 from schema.companies.types import Company, load_company
 from schema.context import Info
+from schema.network.tags.types import TagCategory
 from schema.pagination import Connection
-from schema.tags.types import TagCategory
 from server import models as m
 from server.operator import console
 from server.operator import lookup as operator_lookup

@@ -15,8 +15,7 @@ from server.applications import templates
 from server.companies import accounts as companies
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
-from server.mail import outbox as mail
-from server.mail import sending_guards
+from server.mail import outbox, sending_guards
 from server.models import (
     Applicant,
     Application,
@@ -105,7 +104,7 @@ async def _queue_rejection_mail(
             company.id, application.id, applicant.email_normalized
         )
         registration_url = f"{get_settings().public_url}/r/{raw}"
-    unsubscribe = await mail.unsubscribe_url(applicant.email_normalized)
+    unsubscribe = await outbox.unsubscribe_url(applicant.email_normalized)
     rendered = templates.render(
         templates.source_for(company.rejection_templates, applicant.locale, invitation=invitation),
         {
@@ -117,7 +116,7 @@ async def _queue_rejection_mail(
         },
     )
     sending_guards.check_links({"subject": rendered.subject, "body": rendered.text}, company)
-    message, created = await mail.queue_mail(
+    message, created = await outbox.queue_mail(
         kind=MailKind.REJECTION,
         recipient=applicant.email,
         subject=rendered.subject,
@@ -250,7 +249,7 @@ async def enqueue_due(redis: ArqRedis, results: list[Rejection]) -> None:
         if r.mail is not None and r.mail.status == MailStatus.PENDING and r.mail.send_after <= now
     ]
     if due:
-        await mail.enqueue_send(redis, due)
+        await outbox.enqueue_send(redis, due)
 
 
 async def unreject(principal: Principal, application_id: int) -> Application:

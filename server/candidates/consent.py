@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from server.models import Candidate, Consent, ConsentScope
-from server.network import cards, introductions
+from server.network import cards, introduction_answers
 
 # Version of the consent wording and privacy notice shown at /privacy; bump it whenever the
 # wording changes, so every record says which text the person agreed to.
@@ -86,7 +86,7 @@ async def record(
                 update_fields=["sharing", "updated_at", *cards.keep_snapshot(candidate)]
             )
         if not granted:  # open introduction requests end with the consent, credits refunded
-            await introductions.decline_open(candidate.id)
+            await introduction_answers.decline_open(candidate.id)
     return row
 
 

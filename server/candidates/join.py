@@ -22,7 +22,7 @@ from server import i18n, ratelimit, tokens
 from server.candidates.registration import DONE
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
-from server.mail import outbox as mail
+from server.mail import outbox
 from server.models import (
     Company,
     CompanyStatus,
@@ -125,7 +125,7 @@ async def request_confirmation(
         subject = i18n.translate(locale, "mail.join_confirm.subject")
         body = i18n.translate(locale, "mail.join_confirm.body")
         url = f"{get_settings().public_url}/join/confirm/{raw}"
-        message, _ = await mail.queue_mail(
+        message, _ = await outbox.queue_mail(
             kind=MailKind.JOIN_CONFIRM,
             recipient=address,
             subject=subject,
@@ -137,7 +137,7 @@ async def request_confirmation(
             company_id=company.id,
         )
     if redis is not None:
-        await mail.enqueue_send(redis, [message.id])
+        await outbox.enqueue_send(redis, [message.id])
 
 
 async def load_confirmation(raw: str) -> Confirmation:

@@ -21,7 +21,7 @@ from server.candidates import consent, registration
 from server.candidates import profiles as candidates
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
-from server.mail import outbox as mail
+from server.mail import outbox
 from server.models import (
     Candidate,
     Company,
@@ -36,8 +36,7 @@ from server.models import (
     Referral,
     TokenPurpose,
 )
-from server.network import introductions as introduction_requests
-from server.network import matching
+from server.network import introduction_answers, matching
 from server.text import is_email, normalize_email
 
 log = logging.getLogger(__name__)
@@ -106,7 +105,7 @@ async def request_link(
         message_id = unknown.message_id
     if redis is not None:
         # Enqueued either way: the send job of an undone mail finds nothing to send.
-        await mail.enqueue_send(redis, [message_id])
+        await outbox.enqueue_send(redis, [message_id])
 
 
 class _UnknownAddress(Exception):
@@ -125,7 +124,7 @@ async def _queue_link(address: str, locale: Locale) -> int:
         raw = await tokens.issue(TokenPurpose.PORTAL, email=address, candidate_id=candidate_id)
         subject = i18n.translate(locale, "mail.portal_link.subject")
         body = i18n.translate(locale, "mail.portal_link.body")
-        message, _ = await mail.queue_mail(
+        message, _ = await outbox.queue_mail(
             kind=MailKind.PORTAL_LINK,
             recipient=(candidate.email if candidate else None) or address,
             subject=subject,
@@ -278,7 +277,7 @@ async def respond_introduction(candidate_id: int, introduction_id: int, accept: 
     await candidates.live(candidate_id)
     if not await Introduction.exists(id=introduction_id, candidate_id=candidate_id):
         raise NotFound("introduction", ["introduction"])
-    await introduction_requests.respond(candidate_id, introduction_id, accept)
+    await introduction_answers.respond(candidate_id, introduction_id, accept)
 
 
 def _iso(value: datetime | None) -> str | None:

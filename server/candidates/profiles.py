@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 from server import i18n
 from server.candidates import consent
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
-from server.mail import outbox as mail
+from server.mail import outbox
 from server.models import (
     Candidate,
     CandidateToken,
@@ -30,7 +30,7 @@ from server.models import (
     Tag,
     TagCategory,
 )
-from server.network import cards, introductions, matching, tags
+from server.network import cards, introduction_answers, matching, tags
 from server.text import normalize, split_list
 from server.webhooks import emitters
 
@@ -261,7 +261,7 @@ async def erase(candidate_id: int, *, redis: ArqRedis | None = None) -> Candidat
         if candidate.erased_at is not None:
             return candidate
         await consent.withdraw_all(candidate, source=consent.SOURCE_ERASURE)
-        await introductions.decline_open(candidate.id, now)
+        await introduction_answers.decline_open(candidate.id, now)
         candidate.email = None
         candidate.email_normalized = None
         candidate.display_name = ""
@@ -281,7 +281,7 @@ async def erase(candidate_id: int, *, redis: ArqRedis | None = None) -> Candidat
         )
         mail_ids = await _queue_erasure_notices(candidate.id)
     if redis is not None and mail_ids:
-        await mail.enqueue_send(redis, mail_ids)
+        await outbox.enqueue_send(redis, mail_ids)
     await matching.enqueue_candidate(redis, candidate.id)
     return candidate
 
@@ -311,7 +311,7 @@ async def _queue_erasure_notices(candidate_id: int) -> list[int]:
             "introductions": ", ".join(f"#{i}" for i in introduction_ids) or "-",
             "items": ", ".join(items) or "-",
         }
-        message, _ = await mail.queue_mail(
+        message, _ = await outbox.queue_mail(
             kind=MailKind.ERASURE_NOTICE,
             recipient=company.contact_email,
             subject=subject.format(**values),

@@ -22,7 +22,7 @@ from server.candidates import consent
 from server.candidates import profiles as candidates
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
-from server.mail import outbox as mail
+from server.mail import outbox
 from server.models import (
     Candidate,
     CandidateToken,
@@ -121,7 +121,7 @@ async def _ask(candidate_id: int, consent_ids: list[int], now: datetime) -> Mail
             ttl=ANSWER_WITHIN,
         )
         base = f"{get_settings().public_url}/c/{raw}"
-        unsubscribe = await mail.unsubscribe_url(candidate.email)
+        unsubscribe = await outbox.unsubscribe_url(candidate.email)
         rendered = followup_mails.reconfirm(
             candidate.locale,
             candidate_name=candidate.display_name,
@@ -132,7 +132,7 @@ async def _ask(candidate_id: int, consent_ids: list[int], now: datetime) -> Mail
             deadline=followup_mails.local_date(now + ANSWER_WITHIN, None, candidate.locale),
             unsubscribe_url=unsubscribe,
         )
-        message, _ = await mail.queue_mail(
+        message, _ = await outbox.queue_mail(
             kind=MailKind.CONSENT_RECONFIRM,
             recipient=candidate.email,
             subject=rendered.subject,

@@ -28,7 +28,7 @@ from server import queue, tokens
 from server.candidates import consent, registration_mails
 from server.candidates import profiles as candidates
 from server.errors import DomainError, ErrorCode
-from server.mail import outbox as mail
+from server.mail import outbox
 from server.models import (
     Applicant,
     Application,
@@ -193,7 +193,7 @@ async def register(
             if attempt == 2:
                 raise
     if redis is not None and result.confirmation_id is not None:
-        await mail.enqueue_send(redis, [result.confirmation_id])
+        await outbox.enqueue_send(redis, [result.confirmation_id])
     if redis is not None and result.qualified_company_id is not None:
         await queue.enqueue(redis, SETTLE_JOB, result.qualified_company_id)
     if result.candidate is not None and result.candidate.sharing:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from server import i18n, tokens
 from server.config import get_settings
-from server.mail import outbox as mail
+from server.mail import outbox
 from server.models import Candidate, Company, Locale, MailKind, MailMessage, TokenPurpose
 
 
@@ -20,7 +20,7 @@ async def queue_confirmation(
     public_url = get_settings().public_url
     subject = i18n.translate(locale, "mail.registration_confirm.subject")
     body = i18n.translate(locale, "mail.registration_confirm.body")
-    message, _ = await mail.queue_mail(
+    message, _ = await outbox.queue_mail(
         kind=MailKind.PORTAL_LINK,
         recipient=candidate.email or candidate.email_normalized or "",
         subject=subject,

@@ -12,8 +12,7 @@ from server.applications import reasons as rejection_reasons
 from server.applications import templates
 from server.companies.auth import forget_keys, new_key
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
-from server.mail import outbox as mail
-from server.mail import sending_guards
+from server.mail import outbox, sending_guards
 from server.models import ApiKey, Company, CompanyStatus, Locale
 from server.principal import Principal
 from server.text import is_email, normalize, slugify
@@ -137,12 +136,12 @@ MAX_MAIL_FROM_NAME = 200
 DEFAULT_FROM_NAME = {Locale.JA: "{name} 採用担当", Locale.EN: "{name} Recruiting"}
 
 
-def mail_sender(company: Company, locale: Locale | str) -> mail.Sender:
+def mail_sender(company: Company, locale: Locale | str) -> outbox.Sender:
     """Who the company's own mails (rejection, follow-up, alert) are from: its display name
     (「株式会社〇〇 採用担当」 unless it set one) and its Reply-To (else its contact address),
     so that the person can answer the company."""
     default = DEFAULT_FROM_NAME[Locale.EN if str(locale) == "en" else Locale.JA]
-    return mail.Sender(
+    return outbox.Sender(
         name=company.mail_from_name or default.format(name=company.name),
         reply_to=company.reply_to_email or company.contact_email,
     )

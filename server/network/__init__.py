@@ -2,5 +2,7 @@
 cards), referrals and their fraud signals, the credit ledger, introductions.
 
 Surface for the adapters: ``tags``, ``matching``, ``referrals``, ``credits``,
-``introductions``, ``cards``; ``eligibility`` and ``referral_fraud`` hold rules the others use.
+``introductions`` (requests) and ``introduction_answers`` (the answer page, accept, decline,
+expiry), ``cards``; ``introduction_mails`` holds the request's mail; ``eligibility`` and
+``referral_fraud`` hold rules the others use.
 """

@@ -25,30 +25,23 @@ from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from server import audit, i18n, idempotency, timezones, tokens
-from server.applications import opening_view
-from server.config import get_settings
+from server import audit, idempotency
 from server.errors import DomainError, ErrorCode, NotFound
-from server.mail import outbox as mail
+from server.mail import outbox
 from server.models import (
     Candidate,
     Company,
     Introduction,
     IntroductionStatus,
-    Locale,
-    MailKind,
     Opening,
     OpeningStatus,
-    ProvisionRecord,
-    TokenPurpose,
 )
 from server.network import credits, eligibility
+from server.network.introduction_mails import queue_mail
 from server.principal import Principal
-from server.webhooks import emitters
 
 EXPIRY = timedelta(days=14)
 CONTACT_ITEMS = ["name", "email"]
-EXPIRE_BATCH = 500
 OPEN = IntroductionStatus.REQUESTED
 
 
@@ -78,15 +71,6 @@ async def get(principal: Principal, introduction_id: int) -> Introduction:
     if row is None:
         raise NotFound("introduction", ["introductionId"])
     return row
-
-
-# --- requesting ---------------------------------------------------------------------------
-
-
-def answer_url(raw: str, answer: str, locale: Locale) -> str:
-    """The mailed link to the confirm page of one answer (``accept`` or ``decline``), in the
-    candidate's language."""
-    return f"{get_settings().public_url}/me/introductions/{raw}/{answer}?lang={locale.value}"
 
 
 async def request(
@@ -126,7 +110,7 @@ async def request(
         # record answers the retry (or the candidate really is not matchable: raised again).
         result = await idempotency.once(principal, operation, idempotency_key, asked, work)
     if redis is not None:
-        await mail.enqueue_send(redis, [result["mail_id"]])
+        await outbox.enqueue_send(redis, [result["mail_id"]])
     return await Introduction.get(id=result["introduction_id"])
 
 
@@ -157,7 +141,7 @@ async def _request(
             introduction.spend_entry_id = entry.id
             await introduction.save(update_fields=["spend_entry_id"])
             company = await Company.get(id=company_id)
-            mail_id = await _queue_mail(introduction, company, opening, candidate)
+            mail_id = await queue_mail(introduction, company, opening, candidate)
             await audit.record(
                 principal,
                 "introduction.request",
@@ -200,229 +184,6 @@ async def _spend(company_id: int, introduction_id: int):
                 [],
             ) from error
         raise
-
-
-async def _queue_mail(
-    introduction: Introduction, company: Company, opening: Opening, candidate: Candidate
-) -> int:
-    locale = Locale(candidate.locale)
-    raw = await tokens.issue(
-        TokenPurpose.INTRODUCTION,
-        email=candidate.email_normalized or "",
-        candidate_id=candidate.id,
-        company_id=company.id,
-        data={"introduction_id": introduction.id},
-        ttl=introduction.expires_at - datetime.now(UTC),
-    )
-    subject = i18n.translate(locale, "mail.introduction.subject")
-    body = i18n.translate(locale, "mail.introduction.body")
-    values = {
-        "name": candidate.display_name,
-        "company": company.name,
-        "opening": opening.title,
-        "opening_details": opening_view.mail_text(
-            await opening_view.view(opening, company, locale), locale
-        ),
-        "accept_url": answer_url(raw, "accept", locale),
-        "decline_url": answer_url(raw, "decline", locale),
-        "expires": _local_day(introduction.expires_at),
-        "portal_url": f"{get_settings().public_url}/me",
-    }
-    message, _ = await mail.queue_mail(
-        kind=MailKind.INTRODUCTION,
-        recipient=candidate.email or "",
-        unsubscribe=await mail.unsubscribe_url(candidate.email or ""),
-        subject=subject.format(**values),
-        body_text=body.format(**values),
-        locale=locale,
-        dedupe_key=f"introduction:{introduction.id}",
-        company_id=company.id,
-        candidate_id=candidate.id,
-    )
-    return message.id
-
-
-def _local_day(value: datetime) -> str:
-    return value.astimezone(timezones.JAPAN).strftime("%Y-%m-%d")
-
-
-# --- answering, expiring, withdrawing -----------------------------------------------------
-
-
-@dataclass
-class AnswerPage:
-    """What the mailed accept/decline link shows."""
-
-    introduction: Introduction
-    company_name: str
-    opening_title: str
-    opening: opening_view.OpeningView | None = None
-
-    @property
-    def open(self) -> bool:
-        return self.introduction.status == OPEN and self.introduction.expires_at > datetime.now(UTC)
-
-
-async def for_token(raw: str, locale: Locale | str = Locale.JA) -> AnswerPage:
-    """The introduction a mailed link belongs to (reads only: mail scanners prefetch links).
-
-    Raises:
-        DomainError: NOT_FOUND (unknown link, erased profile), EXPIRED.
-    """
-    if not raw or len(raw) > 200:
-        raise DomainError(ErrorCode.NOT_FOUND, "this link is not valid", ["token"])
-    token = await tokens.find(raw, TokenPurpose.INTRODUCTION)
-    introduction = await Introduction.get_or_none(
-        id=(token.data or {}).get("introduction_id", 0),
-        candidate_id=token.candidate_id,  # type: ignore[attr-defined]
-        candidate__erased_at__isnull=True,
-    )
-    if introduction is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "this link is not valid", ["token"])
-    company = await Company.get(id=introduction.company_id)
-    opening = await Opening.get(id=introduction.opening_id)
-    details = await opening_view.view(opening, company, locale)
-    return AnswerPage(introduction, company.name, opening.title, details)
-
-
-async def respond(candidate_id: int, introduction_id: int, accept: bool) -> Introduction:
-    """The candidate accepts or declines a request (repeating the same answer is a no-op).
-
-    Accepting hands the company the candidate's name and email (a ProvisionRecord and an
-    audit event are written); declining refunds the company's credit.
-
-    Raises:
-        DomainError: NOT_FOUND (not this person's request, erased profile), WRONG_STATE
-            (already answered otherwise, or expired).
-    """
-    wanted = IntroductionStatus.ACCEPTED if accept else IntroductionStatus.DECLINED
-    async with in_transaction("default"):
-        candidate = await Candidate.select_for_update().get_or_none(
-            id=candidate_id, erased_at__isnull=True
-        )
-        introduction = await Introduction.select_for_update().get_or_none(
-            id=introduction_id, candidate_id=candidate_id
-        )
-        if candidate is None or introduction is None:
-            raise NotFound("introduction", ["introduction"])
-        if introduction.status == wanted:
-            return introduction
-        now = datetime.now(UTC)
-        if introduction.status != OPEN or introduction.expires_at <= now:
-            raise DomainError(
-                ErrorCode.WRONG_STATE,
-                "this request was already answered or has expired",
-                ["introduction"],
-            )
-        if accept:
-            await _accept(introduction, now, candidate)
-        else:
-            await _close(introduction, IntroductionStatus.DECLINED, now)
-    return introduction
-
-
-async def _accept(introduction: Introduction, now: datetime, candidate: Candidate) -> None:
-    introduction.status = IntroductionStatus.ACCEPTED
-    introduction.responded_at = now
-    await introduction.save(update_fields=["status", "responded_at"])
-    record = await ProvisionRecord.create(
-        candidate_id=introduction.candidate_id,
-        company_id=introduction.company_id,
-        introduction_id=introduction.id,
-        items=CONTACT_ITEMS,
-    )
-    await audit.record(
-        None,
-        "introduction.accept",
-        "Introduction",
-        introduction.id,
-        company_id=introduction.company_id,
-        candidate_id=introduction.candidate_id,
-        provision_record_id=record.id,
-        items=CONTACT_ITEMS,
-    )
-    contact = {"name": candidate.display_name, "email": candidate.email or ""}
-    await emitters.introduction(introduction, contact)
-
-
-async def _close(introduction: Introduction, status: IntroductionStatus, now: datetime) -> None:
-    """DECLINED or EXPIRED, and the credit back (inside the caller's transaction, which holds
-    the introduction's lock)."""
-    entry, _ = await credits.post(
-        introduction.company_id,
-        1,
-        credits.CreditKind.REFUND,
-        refund_key(introduction.id),
-        memo=f"introduction #{introduction.id} {status.value.lower()}",
-    )
-    introduction.status = status
-    introduction.refund_entry_id = entry.id
-    fields = ["status", "refund_entry_id"]
-    if status == IntroductionStatus.DECLINED:
-        introduction.responded_at = now
-        fields.append("responded_at")
-    await introduction.save(update_fields=fields)
-    await emitters.introduction(introduction)
-
-
-async def decline_open(candidate_id: int, now: datetime | None = None) -> list[int]:
-    """Ends the candidate's open requests and refunds them (consent withdrawn, profile erased).
-
-    Runs inside the caller's transaction, which holds the candidate's lock. A request past its
-    expiry that the cron has not reached yet ends as EXPIRED, the others as DECLINED.
-
-    Returns:
-        The ids of the introductions ended now.
-    """
-    now = now or datetime.now(UTC)
-    rows = (
-        await Introduction.filter(candidate_id=candidate_id, status=OPEN)
-        .select_for_update()
-        .order_by("id")
-    )
-    for introduction in rows:
-        expired = introduction.expires_at <= now
-        status = IntroductionStatus.EXPIRED if expired else IntroductionStatus.DECLINED
-        await _close(introduction, status, now)
-    return [r.id for r in rows]
-
-
-async def expire_due(now: datetime) -> int:
-    """Every REQUESTED introduction past its expiry → EXPIRED with its credit refunded.
-
-    One short transaction per introduction; rows another run (or the candidate's answer)
-    holds are skipped (``SKIP LOCKED``) and the status is checked again under the lock, so
-    concurrent and repeated runs refund once.
-
-    Returns:
-        The number of introductions this run expired.
-    """
-    expired, last_id = 0, 0
-    while True:
-        ids = await (
-            Introduction.filter(status=OPEN, expires_at__lte=now, id__gt=last_id)
-            .order_by("id")
-            .limit(EXPIRE_BATCH)
-            .values_list("id", flat=True)
-        )
-        for introduction_id in ids:
-            expired += await _expire_one(introduction_id, now)
-        if len(ids) < EXPIRE_BATCH:
-            return expired
-        last_id = ids[-1]
-
-
-async def _expire_one(introduction_id: int, now: datetime) -> int:
-    async with in_transaction("default"):
-        introduction = (
-            await Introduction.filter(id=introduction_id, status=OPEN, expires_at__lte=now)
-            .select_for_update(skip_locked=True)
-            .first()
-        )
-        if introduction is None:
-            return 0
-        await _close(introduction, IntroductionStatus.EXPIRED, now)
-    return 1
 
 
 # --- the company's side after acceptance -------------------------------------------------

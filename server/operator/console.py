@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 from server import audit
 from server.candidates import profiles as candidates
 from server.errors import DomainError, ErrorCode, NotFound
-from server.mail import outbox as mail
+from server.mail import outbox
 from server.models import (
     AuditEvent,
     Candidate,
@@ -217,7 +217,7 @@ async def erase_candidate(
         dedupe_key__startswith=f"erasure:{candidate_id}:",
     ).values_list("id", flat=True)
     if redis is not None and notices:
-        await mail.enqueue_send(redis, list(notices))
+        await outbox.enqueue_send(redis, list(notices))
     return candidate
 
 

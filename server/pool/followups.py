@@ -33,8 +33,7 @@ from server.companies import accounts as companies
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, FieldError
 from server.mail import budget as mail_budget
-from server.mail import outbox as mail
-from server.mail import suppressions
+from server.mail import outbox, suppressions
 from server.models import (
     Candidate,
     Company,
@@ -161,7 +160,7 @@ async def enqueue_due(redis: ArqRedis | None, messages: list[MailMessage], now: 
     """After the commit: send jobs for the mails due now (later ones are the sweeper's)."""
     due = [m.id for m in messages if m.send_after <= now]
     if redis is not None and due:
-        await mail.enqueue_send(redis, due)
+        await outbox.enqueue_send(redis, due)
 
 
 # --- follow-ups ---------------------------------------------------------------------------
@@ -244,7 +243,7 @@ async def _queue_followup(company: Company, row: dict, key: str, now: datetime):
             )
             for fit in fits
         ]
-        unsubscribe = await mail.unsubscribe_url(candidate.email)
+        unsubscribe = await outbox.unsubscribe_url(candidate.email)
         rendered = followup_mails.follow_up(
             candidate.locale,
             candidate_name=row["name"],
@@ -270,7 +269,7 @@ async def _queue_capped(
     now: datetime,
 ) -> MailMessage:
     """Queues a follow-up or alert mail, sent when the person's shared mail cap has room."""
-    message, _ = await mail.queue_mail(
+    message, _ = await outbox.queue_mail(
         kind=kind,
         recipient=candidate.email,
         subject=rendered.subject,
@@ -368,7 +367,7 @@ async def _queue_alert(
             for t in fit.matched_tag_ids
             if t in matched
         ]
-        unsubscribe = await mail.unsubscribe_url(candidate.email)
+        unsubscribe = await outbox.unsubscribe_url(candidate.email)
         rendered = followup_mails.opening_alert(
             candidate.locale,
             candidate_name=row["name"],

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise import connections
 
 from server import i18n
-from server.mail import outbox as mail
+from server.mail import outbox
 from server.models import Company, MailKind, WebhookEndpoint
 from server.principal import Principal
 from server.text import is_email
@@ -21,7 +21,7 @@ async def endpoint_disabled(endpoint: WebhookEndpoint, reason: str) -> None:
         return
     subject = i18n.translate(company.locale, "mail.webhook_disabled.subject")
     body = i18n.translate(company.locale, "mail.webhook_disabled.body")
-    await mail.queue_mail(
+    await outbox.queue_mail(
         kind=MailKind.WEBHOOK_DISABLED,
         recipient=company.contact_email,
         subject=subject,
@@ -71,7 +71,7 @@ async def _event_mail(what: str, company_id: int, key: str, opening: str, contac
     subject = i18n.translate(company.locale, f"{_EVENT_MAILS[what]}.subject")
     body = i18n.translate(company.locale, f"{_EVENT_MAILS[what]}.body")
     values = {"company": company.name, "opening": opening, **contact}
-    await mail.queue_mail(
+    await outbox.queue_mail(
         kind=MailKind.COMPANY_NOTICE,
         recipient=company.contact_email,
         subject=subject.format(**values),
@@ -124,7 +124,7 @@ async def send_digests(now: datetime | None = None) -> int:
             "credits": busy[company.id]["credits"],
             "balance": company.credit_balance,
         }
-        _, created = await mail.queue_mail(
+        _, created = await outbox.queue_mail(
             kind=MailKind.COMPANY_DIGEST,
             recipient=company.contact_email,
             subject=subject.format(**values),

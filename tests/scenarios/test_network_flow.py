@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from strawberry import relay
 
 from server.models import CreditEntry, CreditKind, Introduction, IntroductionStatus
-from server.network import introductions
+from server.network import introduction_answers
 from tests.scenarios.test_rejection_flow import applications_of, drain
 from tests.schema.test_applications import IMPORT, REJECT, open_role, row
 from tests.schema.test_credits import ADJUST, adjustment
@@ -182,8 +182,8 @@ async def test_ten_referrals_buy_one_introduction_end_to_end(
     decline = await mailed_answer_link(smtp_server, declining.email, "decline")
     await answer_in_browser(client, decline, "decline", presses=2)  # the second: no-op
     later = datetime.now(UTC) + timedelta(days=14, minutes=1)
-    assert await introductions.expire_due(later) == 1
-    assert await introductions.expire_due(later) == 0
+    assert await introduction_answers.expire_due(later) == 1
+    assert await introduction_answers.expire_due(later) == 0
 
     # each refunded once; the ledger adds up
     statuses = {

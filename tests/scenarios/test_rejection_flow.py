@@ -142,9 +142,9 @@ async def test_unreject_inside_the_undo_window_sends_no_mail(
 
     data = await company_a(UNREJECT, {"input": {"applicationId": application_id}})
     await MailMessage.all().update(send_after=datetime.now(UTC) - timedelta(seconds=1))
-    from server.mail import outbox as mail
+    from server.mail import sweeper
 
-    await mail.sweep(redis)
+    await sweeper.sweep(redis)
     await drain()
 
     assert data["unrejectApplication"] == {"application": {"status": "IN_REVIEW"}, "userErrors": []}

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from server.candidates import profiles as candidates
 from server.candidates import reapply
-from server.mail import outbox as mail
+from server.mail import sending
+from server.mail.smtp import SmtpSender
 from server.models import (
     Company,
     Introduction,
@@ -128,9 +129,9 @@ async def test_a_bounce_is_an_event(smtp_server, company_a, receiver):
     smtp_server.reject("taro@example.jp")
     referral = await make_referral(company_a.company_id)
     message = await queue(referral_id=referral.id, company_id=company_a.company_id)
-    sender = mail.SmtpSender(smtp_server.url)
+    sender = SmtpSender(smtp_server.url)
 
-    await mail.send(message.id, sender)
+    await sending.send(message.id, sender)
     await sender.close()
     await deliver_all()
 

@@ -6,7 +6,7 @@ from strawberry import relay
 
 from server.candidates import consent
 from server.models import Introduction, MailKind, MailMessage, Opening, OpeningStatus
-from server.network import introductions
+from server.network import introduction_answers
 from tests.server.test_introductions import give_credits, network_candidate
 
 REQUEST = """
@@ -98,7 +98,7 @@ async def test_request_spends_a_credit_and_the_contact_waits_for_acceptance(comp
 
     # when the candidate accepts, the contact is readable
     pk = int(relay.GlobalID.from_id(intro["id"]).node_id)
-    await introductions.respond(candidate.id, pk, accept=True)
+    await introduction_answers.respond(candidate.id, pk, accept=True)
     listed = await company_a(INTRODUCTIONS)
     assert listed["introductions"]["edges"][0]["node"]["contact"] == {
         "name": "佐藤 花子",
@@ -153,7 +153,7 @@ async def test_another_company_cannot_read_an_introduction(company_a, company_b,
     candidate = await network_candidate()
     data = await company_a(REQUEST, asking(await open_opening(company_a.company_id), candidate.id))
     intro_id = data["requestIntroduction"]["introduction"]["id"]
-    await introductions.respond(
+    await introduction_answers.respond(
         candidate.id, int(relay.GlobalID.from_id(intro_id).node_id), accept=True
     )
 
@@ -184,7 +184,7 @@ async def test_list_filters_by_status_and_pages_newest_first(company_a):
     for person in people:
         data = await company_a(REQUEST, asking(opening_id, person.id))
         ids.append(data["requestIntroduction"]["introduction"]["id"])
-    await introductions.respond(
+    await introduction_answers.respond(
         people[0].id, int(relay.GlobalID.from_id(ids[0]).node_id), accept=False
     )
 
@@ -211,7 +211,7 @@ async def test_mark_hired_after_acceptance(company_a):
     intro_id = data["requestIntroduction"]["introduction"]["id"]
 
     early = await company_a(HIRED, {"input": {"introductionId": intro_id}})
-    await introductions.respond(
+    await introduction_answers.respond(
         candidate.id, int(relay.GlobalID.from_id(intro_id).node_id), accept=True
     )
     hired = await company_a(HIRED, {"input": {"introductionId": intro_id}})

@@ -10,7 +10,7 @@ import pytest
 
 from server.candidates import pause, reconfirm
 from server.errors import DomainError
-from server.mail import outbox as mail
+from server.mail import outbox, sending
 from server.mail.smtp import SmtpSender
 from server.models import (
     Candidate,
@@ -111,7 +111,7 @@ async def test_a_paused_person_gets_no_follow_up_and_no_match_until_the_pause_en
     assert await talent_pool.member(x.id, person.id, now) is None
     sender = SmtpSender(smtp_server.url)
     try:
-        assert (await mail.send(waiting.id, sender)).result == mail.SendResult.SKIPPED
+        assert (await sending.send(waiting.id, sender)).result == outbox.SendResult.SKIPPED
     finally:
         await sender.close()
     assert (await MailMessage.get(id=waiting.id)).status == MailStatus.CANCELLED

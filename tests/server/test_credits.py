@@ -23,7 +23,7 @@ from server.models import (
 from server.network import credits
 from server.principal import Principal
 from tests.fixtures.graphql import OPERATOR
-from workers.credits import settle_credits
+from workers.network.credits import settle_credits
 from workers.settings import CRON_JOBS, worker_settings
 
 

@@ -42,7 +42,7 @@ from server.models import (
     Referral,
     ReferralStatus,
 )
-from server.network import credits, introductions
+from server.network import credits, introduction_answers, introductions
 from server.principal import Principal
 from tests.server.test_credits import qualify
 
@@ -252,7 +252,7 @@ def make_machine(loop: asyncio.AbstractEventLoop) -> type[RuleBasedStateMachine]
             wanted = IntroductionStatus.ACCEPTED if accept else IntroductionStatus.DECLINED
             candidate_id = run(candidate_of(intro))
             try:
-                run(introductions.respond(candidate_id, intro, accept))
+                run(introduction_answers.respond(candidate_id, intro, accept))
             except DomainError as error:
                 assert model.status not in (IntroductionStatus.REQUESTED, wanted)
                 assert [e.code for e in error.errors] == [ErrorCode.WRONG_STATE]
@@ -267,7 +267,7 @@ def make_machine(loop: asyncio.AbstractEventLoop) -> type[RuleBasedStateMachine]
             """The cron (``runs`` at once) at this introduction's deadline, optionally racing
             the candidate's decline of it: either way the credit comes back once."""
             now = self.model[intro].expires_at + timedelta(seconds=1)
-            jobs = [introductions.expire_due(now) for _ in range(runs)]
+            jobs = [introduction_answers.expire_due(now) for _ in range(runs)]
             candidate_id = run(candidate_of(intro))
             if race_decline:
                 jobs.append(self._decline_quietly(candidate_id, intro))
@@ -285,7 +285,7 @@ def make_machine(loop: asyncio.AbstractEventLoop) -> type[RuleBasedStateMachine]
 
         async def _decline_quietly(self, candidate_id: int, intro: int) -> int:
             try:
-                await introductions.respond(candidate_id, intro, False)
+                await introduction_answers.respond(candidate_id, intro, False)
             except DomainError as error:  # the cron was first, or the answer was given
                 assert [e.code for e in error.errors] == [ErrorCode.WRONG_STATE]
             return 0

@@ -12,8 +12,7 @@ from tortoise.transactions import in_transaction
 from server.applications import openings
 from server.candidates import consent
 from server.mail import budget as mail_budget
-from server.mail import outbox as mail
-from server.mail import suppressions
+from server.mail import outbox, sending, suppressions
 from server.mail.smtp import SmtpSender
 from server.models import (
     Applicant,
@@ -154,13 +153,13 @@ async def test_three_companies_due_the_same_day_two_go_out_the_third_waits(smtp_
     assert [r.send_after for r in rows] == [now, now, now + timedelta(days=30)]
     sender = SmtpSender(smtp_server.url)
     try:
-        outcomes = [await mail.send(r.id, sender) for r in rows]
+        outcomes = [await sending.send(r.id, sender) for r in rows]
     finally:
         await sender.close()
     assert [o.result for o in outcomes] == [
-        mail.SendResult.SENT,
-        mail.SendResult.SENT,
-        mail.SendResult.SKIPPED,
+        outbox.SendResult.SENT,
+        outbox.SendResult.SENT,
+        outbox.SendResult.SKIPPED,
     ]
     assert len(smtp_server.received) == 2
     assert (await MailMessage.get(id=rows[2].id)).status == MailStatus.PENDING
@@ -241,11 +240,11 @@ async def test_a_waiting_follow_up_is_cancelled_when_consent_is_withdrawn(smtp_s
 
     sender = SmtpSender(smtp_server.url)
     try:
-        outcome = await mail.send(message.id, sender)
+        outcome = await sending.send(message.id, sender)
     finally:
         await sender.close()
 
-    assert outcome.result == mail.SendResult.SKIPPED
+    assert outcome.result == outbox.SendResult.SKIPPED
     assert smtp_server.received == []
     assert (await MailMessage.get(id=message.id)).status == MailStatus.CANCELLED
 
@@ -311,7 +310,7 @@ async def test_concurrent_placements_for_one_person_respect_the_cap():
     async def place(n: int) -> None:
         async with in_transaction("default"):
             await mail_budget.lock_candidate(person.id)
-            await mail.queue_mail(
+            await outbox.queue_mail(
                 kind=MailKind.OPENING_ALERT,
                 recipient="taro@example.jp",
                 subject="s",

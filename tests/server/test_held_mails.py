@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from server.mail import outbox as mail
+from server.mail import sending
 from server.mail.smtp import SmtpSender
 from server.models import (
     Applicant,
@@ -27,7 +27,7 @@ async def _release(message: MailMessage, smtp_server) -> MailStatus:
     await MailMessage.filter(id=message.id).update(send_after=datetime.now(UTC) - DAY)
     sender = SmtpSender(smtp_server.url)
     try:
-        await mail.send(message.id, sender)
+        await sending.send(message.id, sender)
     finally:
         await sender.close()
     return (await MailMessage.get(id=message.id)).status

@@ -31,7 +31,7 @@ from server.models import (
     ProvisionRecord,
     TokenPurpose,
 )
-from server.network import credits, introductions
+from server.network import credits, introduction_answers, introductions
 from server.principal import Principal
 
 LINK = re.compile(r"http://relay\.test/me/introductions/([A-Za-z0-9_\-]+)/(accept|decline)")
@@ -263,7 +263,7 @@ async def test_accepting_hands_over_the_contact_to_that_company_only(company_a, 
     intro = await requested(company_a, candidate)
     assert await introductions.contacts(principal(company_a), [intro.id]) == {}
 
-    answered = await introductions.respond(candidate.id, intro.id, accept=True)
+    answered = await introduction_answers.respond(candidate.id, intro.id, accept=True)
 
     assert answered.status == IntroductionStatus.ACCEPTED
     assert answered.responded_at is not None
@@ -280,10 +280,10 @@ async def test_accepting_hands_over_the_contact_to_that_company_only(company_a, 
     event = await AuditEvent.get(action="introduction.accept")
     assert event.target_id == str(intro.id)
     # accepting twice changes nothing; declining afterwards is refused
-    await introductions.respond(candidate.id, intro.id, accept=True)
+    await introduction_answers.respond(candidate.id, intro.id, accept=True)
     assert await ProvisionRecord.all().count() == 1
     with pytest.raises(DomainError) as late:
-        await introductions.respond(candidate.id, intro.id, accept=False)
+        await introduction_answers.respond(candidate.id, intro.id, accept=False)
     assert codes(late) == [ErrorCode.WRONG_STATE]
     assert await balance(company_a.company_id) == 0
 
@@ -292,8 +292,8 @@ async def test_declining_refunds_the_credit_once(company_a):
     candidate = await network_candidate()
     intro = await requested(company_a, candidate)
 
-    await introductions.respond(candidate.id, intro.id, accept=False)
-    await introductions.respond(candidate.id, intro.id, accept=False)
+    await introduction_answers.respond(candidate.id, intro.id, accept=False)
+    await introduction_answers.respond(candidate.id, intro.id, accept=False)
 
     await intro.refresh_from_db()
     assert intro.status == IntroductionStatus.DECLINED
@@ -314,7 +314,7 @@ async def test_someone_else_cannot_answer(company_a):
     intro = await requested(company_a, candidate)
 
     with pytest.raises(DomainError) as error:
-        await introductions.respond(stranger.id, intro.id, accept=True)
+        await introduction_answers.respond(stranger.id, intro.id, accept=True)
 
     assert codes(error) == [ErrorCode.NOT_FOUND]
     await intro.refresh_from_db()
@@ -330,8 +330,8 @@ async def test_expiry_refunds_once_under_concurrent_runs(company_a):
     young.expires_at = now + timedelta(days=1)
     await young.save()
 
-    counts = await asyncio.gather(*(introductions.expire_due(now) for _ in range(4)))
-    again = await introductions.expire_due(now)
+    counts = await asyncio.gather(*(introduction_answers.expire_due(now) for _ in range(4)))
+    again = await introduction_answers.expire_due(now)
 
     assert sum(counts) == 1 and again == 0
     await old.refresh_from_db()
@@ -341,7 +341,7 @@ async def test_expiry_refunds_once_under_concurrent_runs(company_a):
     assert await CreditEntry.filter(kind=CreditKind.REFUND).count() == 1
     assert await balance(company_a.company_id) == 1
     with pytest.raises(DomainError) as late:
-        await introductions.respond(candidate.id, old.id, accept=True)
+        await introduction_answers.respond(candidate.id, old.id, accept=True)
     assert codes(late) == [ErrorCode.WRONG_STATE]
 
 
@@ -353,7 +353,7 @@ async def test_an_answer_after_the_deadline_is_refused_before_the_cron_runs(comp
     )
 
     with pytest.raises(DomainError) as error:
-        await introductions.respond(candidate.id, intro.id, accept=True)
+        await introduction_answers.respond(candidate.id, intro.id, accept=True)
 
     assert codes(error) == [ErrorCode.WRONG_STATE]
     assert await ProvisionRecord.all().count() == 0
@@ -363,7 +363,7 @@ async def test_withdrawing_consent_declines_open_requests_and_refunds(company_a,
     candidate = await network_candidate()
     open_one = await requested(company_a, candidate)
     accepted = await requested(company_b, candidate)
-    await introductions.respond(candidate.id, accepted.id, accept=True)
+    await introduction_answers.respond(candidate.id, accepted.id, accept=True)
 
     await portal.set_consent(candidate.id, consent.ConsentScope.NETWORK_SHARING, False)
 
@@ -391,7 +391,7 @@ async def test_erasure_declines_open_requests_and_tells_companies_that_got_the_c
     candidate = await network_candidate()
     open_one = await requested(company_a, candidate)
     accepted = await requested(company_c, candidate)
-    await introductions.respond(candidate.id, accepted.id, accept=True)
+    await introduction_answers.respond(candidate.id, accepted.id, accept=True)
 
     await candidates.erase(candidate.id)
     await candidates.erase(candidate.id)
@@ -409,7 +409,7 @@ async def test_erasure_declines_open_requests_and_tells_companies_that_got_the_c
     assert await introductions.contacts(principal(company_c), [accepted.id]) == {}
     # the mailed links stop working
     with pytest.raises(DomainError):
-        await introductions.respond(candidate.id, open_one.id, accept=True)
+        await introduction_answers.respond(candidate.id, open_one.id, accept=True)
 
 
 async def test_mark_hired_only_for_an_accepted_introduction_of_ones_own(company_a, company_b):
@@ -417,7 +417,7 @@ async def test_mark_hired_only_for_an_accepted_introduction_of_ones_own(company_
     other = await network_candidate("other@example.jp")
     intro = await requested(company_a, candidate)
     pending = await requested(company_a, other)
-    await introductions.respond(candidate.id, intro.id, accept=True)
+    await introduction_answers.respond(candidate.id, intro.id, accept=True)
 
     with pytest.raises(DomainError) as not_ours:
         await introductions.mark_hired(principal(company_b), intro.id)

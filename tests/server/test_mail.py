@@ -14,8 +14,7 @@ from tortoise.transactions import in_transaction
 from server import tokens
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode
-from server.mail import outbox as mail
-from server.mail import suppressions
+from server.mail import outbox, sending, suppressions, sweeper
 from server.mail.outbox import SendResult
 from server.mail.smtp import SmtpConfig, SmtpSender
 from server.models import (
@@ -48,9 +47,9 @@ async def queue(recipient: str = TARO, **overrides) -> MailMessage:
         "body_text": TEXT,
         "body_html": HTML,
         "dedupe_key": f"test:{uuid.uuid4().hex}",
-        "unsubscribe": await mail.unsubscribe_url(recipient),
+        "unsubscribe": await outbox.unsubscribe_url(recipient),
     } | overrides
-    message, created = await mail.queue_mail(**values)
+    message, created = await outbox.queue_mail(**values)
     assert created
     return message
 
@@ -83,7 +82,7 @@ async def make_due(message: MailMessage) -> None:
 
 
 async def test_unsubscribe_url_carries_a_token_for_the_normalised_address(settings):
-    url = await mail.unsubscribe_url(" Taro@Example.JP ")
+    url = await outbox.unsubscribe_url(" Taro@Example.JP ")
 
     assert url.startswith(f"{settings.public_url}/u/")
     token = await tokens.find(url.rsplit("/", 1)[1], TokenPurpose.UNSUBSCRIBE)
@@ -91,9 +90,9 @@ async def test_unsubscribe_url_carries_a_token_for_the_normalised_address(settin
 
 
 async def test_queue_mail_stores_a_pending_row_with_one_click_unsubscribe_headers():
-    url = await mail.unsubscribe_url(TARO)
+    url = await outbox.unsubscribe_url(TARO)
 
-    message, created = await mail.queue_mail(
+    message, created = await outbox.queue_mail(
         kind=MailKind.REJECTION,
         recipient="Taro@Example.jp",
         subject="選考結果の\r\nご連絡",
@@ -117,7 +116,7 @@ async def test_queue_mail_stores_a_pending_row_with_one_click_unsubscribe_header
 async def test_a_taken_dedupe_key_returns_the_first_row_and_keeps_the_transaction():
     async with in_transaction("default"):
         first = await queue(dedupe_key="rejection:1:taro:2025-01-01")
-        second, created = await mail.queue_mail(
+        second, created = await outbox.queue_mail(
             kind=MailKind.REJECTION,
             recipient=TARO,
             subject="another",
@@ -156,7 +155,7 @@ async def test_send_delivers_one_multipart_mail_with_japanese_subject_and_header
 ):
     message = await queue()
 
-    outcome = await mail.send(message.id, sender)
+    outcome = await sending.send(message.id, sender)
 
     assert outcome.result == SendResult.SENT
     assert len(smtp_server.received) == 1
@@ -182,7 +181,7 @@ async def test_send_delivers_one_multipart_mail_with_japanese_subject_and_header
 async def test_a_text_only_mail_is_a_single_part(sender, smtp_server):  # noqa: F811
     message = await queue(body_html="", body_text="plain ascii\n")
 
-    await mail.send(message.id, sender)
+    await sending.send(message.id, sender)
 
     sent = smtp_server.received[0].message
     assert sent.get_content_type() == "text/plain"
@@ -193,7 +192,7 @@ async def test_send_marks_a_pending_referral_mailed(sender, company_a):
     referral = await make_referral(company_a.company_id)
     message = await queue(referral_id=referral.id, company_id=company_a.company_id)
 
-    await mail.send(message.id, sender)
+    await sending.send(message.id, sender)
 
     await referral.refresh_from_db()
     assert referral.status == ReferralStatus.MAILED and referral.mailed_at is not None
@@ -202,8 +201,8 @@ async def test_send_marks_a_pending_referral_mailed(sender, company_a):
 async def test_sending_twice_sends_once(sender, smtp_server):  # noqa: F811
     message = await queue()
 
-    first = await mail.send(message.id, sender)
-    second = await mail.send(message.id, sender)
+    first = await sending.send(message.id, sender)
+    second = await sending.send(message.id, sender)
 
     assert (first.result, second.result) == (SendResult.SENT, SendResult.SKIPPED)
     assert len(smtp_server.received) == 1
@@ -214,7 +213,7 @@ async def test_concurrent_sends_send_once(smtp_server):  # noqa: F811
     senders = [SmtpSender(smtp_server.url) for _ in range(2)]
 
     outcomes = await asyncio.gather(
-        *(mail.send(m.id, s) for m in messages for s in senders for _ in range(2))
+        *(sending.send(m.id, s) for m in messages for s in senders for _ in range(2))
     )
 
     results = [o.result for o in outcomes]
@@ -230,7 +229,7 @@ async def test_concurrent_sends_send_once(smtp_server):  # noqa: F811
 async def test_a_mail_not_due_yet_is_left_alone(sender, smtp_server):  # noqa: F811
     message = await queue(send_after=datetime.now(UTC) + timedelta(minutes=10))
 
-    outcome = await mail.send(message.id, sender)
+    outcome = await sending.send(message.id, sender)
 
     assert outcome.result == SendResult.SKIPPED and smtp_server.received == []
     assert (await MailMessage.get(id=message.id)).status == MailStatus.PENDING
@@ -241,7 +240,7 @@ async def test_a_suppressed_address_gets_no_mail(sender, smtp_server, company_a)
     referral = await make_referral(company_a.company_id)
     message = await queue(referral_id=referral.id)
 
-    outcome = await mail.send(message.id, sender)
+    outcome = await sending.send(message.id, sender)
 
     assert outcome.result == SendResult.SUPPRESSED and smtp_server.received == []
     row = await MailMessage.get(id=message.id)
@@ -256,11 +255,11 @@ async def test_a_requested_mail_reaches_an_unsubscribed_address_but_not_a_bounce
 ):
     await suppressions.suppress(TARO, SuppressionReason.UNSUBSCRIBED)
     portal_link = await queue(kind=MailKind.PORTAL_LINK)
-    assert (await mail.send(portal_link.id, sender)).result == SendResult.SENT
+    assert (await sending.send(portal_link.id, sender)).result == SendResult.SENT
 
     await suppressions.suppress(TARO, SuppressionReason.BOUNCED)  # a bounce overrides
     another = await queue(kind=MailKind.PORTAL_LINK)
-    assert (await mail.send(another.id, sender)).result == SendResult.SUPPRESSED
+    assert (await sending.send(another.id, sender)).result == SendResult.SUPPRESSED
 
     assert len(smtp_server.received) == 1
     assert (await Suppression.get(email_normalized=TARO)).reason == SuppressionReason.BOUNCED
@@ -284,7 +283,7 @@ async def test_a_hard_bounce_fails_the_mail_suppresses_the_address_and_bounces_t
     referral = await make_referral(company_a.company_id)
     message = await queue(referral_id=referral.id)
 
-    outcome = await mail.send(message.id, sender)
+    outcome = await sending.send(message.id, sender)
 
     assert outcome.result == SendResult.FAILED and "550" in outcome.error
     row = await MailMessage.get(id=message.id)
@@ -295,7 +294,7 @@ async def test_a_hard_bounce_fails_the_mail_suppresses_the_address_and_bounces_t
     assert referral.status == ReferralStatus.BOUNCED and referral.closed_at is not None
     # the connection survives the refusal and serves the next mail
     other = await queue("hanako@example.jp")
-    assert (await mail.send(other.id, sender)).result == SendResult.SENT
+    assert (await sending.send(other.id, sender)).result == SendResult.SENT
     assert smtp_server.sessions == 1
 
 
@@ -303,15 +302,15 @@ async def test_a_temporary_refusal_retries_after_a_backoff(sender, smtp_server):
     smtp_server.tempfail(TARO)
     message = await queue()
 
-    outcome = await mail.send(message.id, sender)
+    outcome = await sending.send(message.id, sender)
 
-    assert outcome.result == SendResult.RETRY and outcome.retry_in == mail.backoff(1) == 10
+    assert outcome.result == SendResult.RETRY and outcome.retry_in == outbox.backoff(1) == 10
     row = await MailMessage.get(id=message.id)
     assert row.status == MailStatus.PENDING and row.attempts == 1
     assert row.last_error.startswith("451")
     assert row.send_after > datetime.now(UTC) + timedelta(seconds=5)
     assert not await suppressions.is_suppressed(TARO)
-    assert (await mail.send(message.id, sender)).result == SendResult.SKIPPED  # backing off
+    assert (await sending.send(message.id, sender)).result == SendResult.SKIPPED  # backing off
 
 
 async def test_smtp_down_keeps_the_mail_pending_then_it_goes_out(
@@ -321,7 +320,7 @@ async def test_smtp_down_keeps_the_mail_pending_then_it_goes_out(
     smtp_server.stop()
     message = await queue()
 
-    outcome = await mail.send(message.id, sender)
+    outcome = await sending.send(message.id, sender)
 
     assert outcome.result == SendResult.RETRY
     row = await MailMessage.get(id=message.id)
@@ -330,7 +329,7 @@ async def test_smtp_down_keeps_the_mail_pending_then_it_goes_out(
 
     smtp_server.start()
     await make_due(message)
-    assert (await mail.send(message.id, sender)).result == SendResult.SENT
+    assert (await sending.send(message.id, sender)).result == SendResult.SENT
     assert len(smtp_server.received) == 1
     row = await MailMessage.get(id=message.id)
     assert row.status == MailStatus.SENT and row.attempts == 2 and row.last_error == ""
@@ -341,12 +340,12 @@ async def test_the_sender_reconnects_after_the_server_dropped_it(
     smtp_server,  # noqa: F811
 ):
     first, second = await queue(), await queue("hanako@example.jp")
-    assert (await mail.send(first.id, sender)).result == SendResult.SENT
+    assert (await sending.send(first.id, sender)).result == SendResult.SENT
 
     smtp_server.stop()  # drops the open connection
     smtp_server.start()
 
-    assert (await mail.send(second.id, sender)).result == SendResult.SENT
+    assert (await sending.send(second.id, sender)).result == SendResult.SENT
     assert len(smtp_server.received) == 2
     assert sender.connections_opened == 2
 
@@ -354,14 +353,14 @@ async def test_the_sender_reconnects_after_the_server_dropped_it(
 async def test_a_mail_failing_for_too_long_is_given_up(sender, smtp_server):  # noqa: F811
     smtp_server.stop()
     message = await queue()
-    await MailMessage.filter(id=message.id).update(attempts=mail.MAX_ATTEMPTS - 1)
+    await MailMessage.filter(id=message.id).update(attempts=outbox.MAX_ATTEMPTS - 1)
 
-    outcome = await mail.send(message.id, sender)
+    outcome = await sending.send(message.id, sender)
 
     assert outcome.result == SendResult.FAILED
     row = await MailMessage.get(id=message.id)
     assert row.status == MailStatus.FAILED
-    assert row.last_error.startswith(f"gave up after {mail.MAX_ATTEMPTS} attempts")
+    assert row.last_error.startswith(f"gave up after {outbox.MAX_ATTEMPTS} attempts")
     assert not await suppressions.is_suppressed(TARO)
 
 
@@ -379,9 +378,9 @@ async def test_a_batch_takes_along_due_first_attempts_and_unqueues_their_jobs(
     retried = await queue("shiro@example.jp")
     await MailMessage.filter(id=retried.id).update(attempts=1)
     await suppressions.suppress("jiro@x.jp", SuppressionReason.UNSUBSCRIBED)
-    await mail.enqueue_send(redis, [own.id, other.id, blocked.id, retried.id])
+    await outbox.enqueue_send(redis, [own.id, other.id, blocked.id, retried.id])
 
-    outcome = await mail.send_batch(own.id, sender, redis)
+    outcome = await sending.send_batch(own.id, sender, redis)
 
     assert outcome.result == SendResult.SENT
     assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == [
@@ -407,7 +406,7 @@ async def test_concurrent_batches_send_every_mail_exactly_once(smtp_server, redi
     senders = [SmtpSender(smtp_server.url) for _ in range(3)]
 
     outcomes = await asyncio.gather(
-        *(mail.send_batch(m.id, senders[i % 3], redis) for i, m in enumerate(messages))
+        *(sending.send_batch(m.id, senders[i % 3], redis) for i, m in enumerate(messages))
     )
 
     received = sorted(r.rcpt_tos[0] for r in smtp_server.received)
@@ -428,7 +427,7 @@ async def test_a_transient_failure_in_a_batch_defers_that_mail_and_hands_the_res
     rest = [await queue(f"user{i}@example.jp") for i in range(3)]
     smtp_server.tempfail("hanako@example.jp")
 
-    outcome = await mail.send_batch(first.id, sender, redis)
+    outcome = await sending.send_batch(first.id, sender, redis)
 
     assert outcome.result == SendResult.SENT
     assert [r.rcpt_tos[0] for r in smtp_server.received] == [TARO]
@@ -443,7 +442,7 @@ async def test_a_transient_failure_in_a_batch_defers_that_mail_and_hands_the_res
     jobs = await queued_job_ids(redis, settings, failing, *rest)
     assert f"mail:{failing.id}:1" in jobs and len(jobs) == 4
     rest_job = next(j for j in jobs if j.startswith(f"mail:{rest[0].id}:"))
-    assert await redis.zscore(settings.queue_name, mail.job_id(failing.id, 1)) > (
+    assert await redis.zscore(settings.queue_name, outbox.job_id(failing.id, 1)) > (
         await redis.zscore(settings.queue_name, f"{settings.queue_name}:{rest_job}") + 5000
     )
 
@@ -454,15 +453,15 @@ async def test_a_batch_past_its_time_hands_the_rest_back(
     redis,
     monkeypatch,
 ):
-    monkeypatch.setattr(mail, "BATCH_SECONDS", 0.0)
+    monkeypatch.setattr(sending, "BATCH_SECONDS", 0.0)
     first, *rest = [await queue(f"user{i}@example.jp") for i in range(4)]
 
-    await mail.send_batch(first.id, sender, redis)
+    await sending.send_batch(first.id, sender, redis)
 
     assert [r.rcpt_tos[0] for r in smtp_server.received] == [first.recipient]
     assert await MailMessage.filter(status=MailStatus.PENDING, attempts=0).count() == 3
     for message in rest:  # their own jobs send them, once
-        assert (await mail.send_batch(message.id, sender, redis)).result == SendResult.SENT
+        assert (await sending.send_batch(message.id, sender, redis)).result == SendResult.SENT
     assert len(smtp_server.received) == 4
 
 
@@ -479,14 +478,14 @@ async def test_enqueue_send_survives_redis_being_down(settings):
     message = await queue()
     down = make_pool(settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}))
 
-    await mail.enqueue_send(down, [message.id])  # the sweeper will enqueue it
+    await outbox.enqueue_send(down, [message.id])  # the sweeper will enqueue it
 
     assert (await MailMessage.get(id=message.id)).status == MailStatus.PENDING
     await down.aclose()
 
 
 def test_backoff_doubles_up_to_ten_minutes():
-    assert [mail.backoff(n) for n in (1, 2, 3, 6, 7, 30)] == [10, 20, 40, 320, 600, 600]
+    assert [outbox.backoff(n) for n in (1, 2, 3, 6, 7, 30)] == [10, 20, 40, 320, 600, 600]
 
 
 # sweep
@@ -515,7 +514,7 @@ async def test_sweep_releases_a_dead_workers_claim_and_enqueues_it(redis, settin
     await claimed(lost, timedelta(minutes=10))
     await claimed(busy, timedelta(seconds=30))
 
-    assert await mail.sweep(redis) == 1
+    assert await sweeper.sweep(redis) == 1
 
     row = await MailMessage.get(id=lost.id)
     assert row.status == MailStatus.PENDING and row.attempts == 1
@@ -525,16 +524,16 @@ async def test_sweep_releases_a_dead_workers_claim_and_enqueues_it(redis, settin
 
 async def test_sweep_fails_a_mail_whose_workers_keep_dying(redis):
     message = await queue()
-    await claimed(message, timedelta(minutes=10), attempts=mail.MAX_ATTEMPTS)
+    await claimed(message, timedelta(minutes=10), attempts=outbox.MAX_ATTEMPTS)
 
-    assert await mail.sweep(redis) == 0
+    assert await sweeper.sweep(redis) == 0
 
     assert (await MailMessage.get(id=message.id)).status == MailStatus.FAILED
 
 
 async def test_sweep_enqueues_due_mails_without_duplicating_queued_jobs(redis, settings):
     queued = await queue()
-    await mail.enqueue_send(redis, [queued.id])
+    await outbox.enqueue_send(redis, [queued.id])
     orphan = await queue("hanako@example.jp")
     later = await queue("jiro@example.jp", send_after=datetime.now(UTC) + timedelta(hours=1))
     backing_off = await queue("saburo@example.jp")
@@ -542,8 +541,8 @@ async def test_sweep_enqueues_due_mails_without_duplicating_queued_jobs(redis, s
         attempts=1, send_after=datetime.now(UTC) + timedelta(seconds=10)
     )
 
-    assert await mail.sweep(redis) == 1
-    assert await mail.sweep(redis) == 0  # twice is harmless
+    assert await sweeper.sweep(redis) == 1
+    assert await sweeper.sweep(redis) == 0  # twice is harmless
 
     mails = (queued, orphan, later, backing_off)
     assert await queued_job_ids(redis, settings, *mails) == {
@@ -551,7 +550,7 @@ async def test_sweep_enqueues_due_mails_without_duplicating_queued_jobs(redis, s
         f"mail:{orphan.id}",
     }
     # once due (and past the grace its own arq retry has), the others are enqueued too
-    assert await mail.sweep(redis, now=datetime.now(UTC) + timedelta(hours=2)) == 2
+    assert await sweeper.sweep(redis, now=datetime.now(UTC) + timedelta(hours=2)) == 2
     assert await queued_job_ids(redis, settings, *mails) == {
         f"mail:{queued.id}",
         f"mail:{orphan.id}",
@@ -571,7 +570,7 @@ async def test_one_click_unsubscribe_suppresses_and_stops_pending_mails(
     smtp_server,  # noqa: F811
     company_a,
 ):
-    url = await mail.unsubscribe_url(TARO)
+    url = await outbox.unsubscribe_url(TARO)
     referral = await make_referral(company_a.company_id)
     pending = await queue(referral_id=referral.id)
     portal_link = await queue(kind=MailKind.PORTAL_LINK)
@@ -591,13 +590,13 @@ async def test_one_click_unsubscribe_suppresses_and_stops_pending_mails(
     assert await Suppression.all().count() == 1
 
     later = await queue()
-    assert (await mail.send(later.id, sender)).result == SendResult.SUPPRESSED
+    assert (await sending.send(later.id, sender)).result == SendResult.SUPPRESSED
     assert (await MailMessage.get(id=later.id)).status == MailStatus.SUPPRESSED
     assert smtp_server.received == []
 
 
 async def test_unsubscribe_pages_in_english(client):
-    url = await mail.unsubscribe_url(TARO)
+    url = await outbox.unsubscribe_url(TARO)
     english = {"Accept-Language": "en-US,en;q=0.9"}
 
     confirm = await client.get(url, headers=english)
@@ -608,7 +607,7 @@ async def test_unsubscribe_pages_in_english(client):
 
 
 async def test_one_click_accepts_a_multipart_body(client):
-    url = await mail.unsubscribe_url(TARO)
+    url = await outbox.unsubscribe_url(TARO)
 
     response = await client.post(url, files={"List-Unsubscribe": (None, "One-Click")})
 
@@ -617,7 +616,7 @@ async def test_one_click_accepts_a_multipart_body(client):
 
 
 async def test_get_shows_a_confirmation_and_changes_nothing(client):
-    url = await mail.unsubscribe_url(TARO)
+    url = await outbox.unsubscribe_url(TARO)
 
     response = await client.get(url)
 
@@ -628,7 +627,7 @@ async def test_get_shows_a_confirmation_and_changes_nothing(client):
 
 
 async def test_a_post_without_the_one_click_body_is_refused(client):
-    url = await mail.unsubscribe_url(TARO)
+    url = await outbox.unsubscribe_url(TARO)
 
     response = await client.post(url, data={"List-Unsubscribe": "yes"})
 
@@ -655,7 +654,7 @@ async def test_a_cancelled_batch_hands_its_claims_back_at_once(sender, smtp_serv
     # a stopping worker or the job timeout cancels the job while the server holds a mail
     first, *rest = [await queue(f"user{i}@example.jp") for i in range(5)]
     smtp_server.stall(3)
-    batch = asyncio.create_task(mail.send_batch(first.id, sender, redis))
+    batch = asyncio.create_task(sending.send_batch(first.id, sender, redis))
     await asyncio.sleep(1)  # claimed, and the first mail is with the server
 
     batch.cancel()
@@ -674,7 +673,7 @@ async def test_a_failing_batch_hands_back_what_it_did_not_try(sender, smtp_serve
     await MailMessage.filter(id=broken.id).update(headers={"X-Note": "a\nb"})
 
     with pytest.raises(ValueError):
-        await mail.send_batch(first.id, sender, redis)
+        await sending.send_batch(first.id, sender, redis)
 
     assert (await MailMessage.get(id=first.id)).status == MailStatus.SENT
     back = await MailMessage.filter(id__in=[m.id for m in rest]).values_list("status", "attempts")
@@ -697,7 +696,7 @@ async def test_marking_sent_is_retried_until_the_database_takes_it(sender, smtp_
         await asyncio.sleep(1.5)
         await conn.execute_script(f"DROP TRIGGER {name} ON mail_message; DROP FUNCTION {name}()")
 
-    outcome, _ = await asyncio.gather(mail.send_batch(message.id, sender, redis), repair())
+    outcome, _ = await asyncio.gather(sending.send_batch(message.id, sender, redis), repair())
 
     assert outcome.result == SendResult.SENT
     assert (await MailMessage.get(id=message.id)).status == MailStatus.SENT
@@ -713,17 +712,17 @@ async def test_mails_deferred_while_the_server_took_nothing_go_out_once_it_is_ba
     smtp_server.refuse_everyone()
     deferred = [await queue(f"wait{i}@example.jp") for i in range(2)]
     for message in deferred:
-        assert (await mail.send_batch(message.id, sender, redis)).result == SendResult.RETRY
+        assert (await sending.send_batch(message.id, sender, redis)).result == SendResult.RETRY
     waiting = await MailMessage.filter(id__in=[m.id for m in deferred])
     assert all(m.send_after > datetime.now(UTC) for m in waiting)
 
     # when: the server is back and takes the next mail
     smtp_server.refuse_everyone("")
     fresh = await queue("next@example.jp")
-    assert (await mail.send_batch(fresh.id, sender, redis)).result == SendResult.SENT
+    assert (await sending.send_batch(fresh.id, sender, redis)).result == SendResult.SENT
 
     # then: the deferred mails are due now, not after their backoff, and go out
     for message in deferred:
-        assert (await mail.send_batch(message.id, sender, redis)).result == SendResult.SENT
+        assert (await sending.send_batch(message.id, sender, redis)).result == SendResult.SENT
     assert len(smtp_server.received) == 3
     await redis.aclose()

@@ -26,7 +26,7 @@ from server.models import (
 from server.network import matching, tags
 from server.principal import Principal
 from tests.fixtures.graphql import OPERATOR
-from workers import matching as matching_jobs
+from workers.network import matching as matching_jobs
 from workers.settings import CRON_JOBS, FUNCTIONS, worker_settings
 
 pytestmark = pytest.mark.usefixtures("seeded", "empty_queue")

@@ -13,7 +13,8 @@ from tests.web.candidate_helpers import (  # noqa: F401  (reset_rate_limits is a
     post_form,
     reset_rate_limits,
 )
-from web import admin, charts
+from web import charts
+from web.operator import admin
 
 
 async def login(client, key: str):

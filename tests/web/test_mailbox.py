@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 
 from relay.embedded import MailSink
 from server.config import Settings
-from web import mailbox
+from web.mail import mailbox
 
 
 def _app(tmp_path, env: str) -> Starlette:

@@ -11,7 +11,7 @@ from arq.worker import Worker
 from server.applications import openings
 from server.models import MailKind
 from tests.fixtures.pool import mails, make_company, make_member, principal
-from workers import followups as followup_jobs
+from workers.pool import followups as followup_jobs
 from workers.settings import CRON_JOBS, FUNCTIONS, worker_settings
 
 # The worker also sends the queued mails: to the test SMTP server.

@@ -9,7 +9,7 @@ from arq.worker import Worker
 
 from server.models import CreditEntry, CreditKind, Introduction, IntroductionStatus
 from tests.server.test_introductions import balance, network_candidate, requested
-from workers.introductions import EXPIRE_CRON
+from workers.network.introductions import EXPIRE_CRON
 from workers.settings import CRON_JOBS, worker_settings
 
 

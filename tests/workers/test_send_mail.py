@@ -16,8 +16,7 @@ from arq.worker import Worker
 
 from server import tokens
 from server.config import get_settings
-from server.mail import outbox as mail
-from server.mail import suppressions
+from server.mail import claims, outbox, suppressions, sweeper
 from server.mail.smtp import SmtpSender
 from server.models import MailKind, MailMessage, MailStatus, SuppressionReason, TokenPurpose
 from tests.fixtures.smtp import fresh_mail_ids, smtp_server, smtp_settings  # noqa: F401
@@ -30,13 +29,13 @@ SUBJECT = "【株式会社エー】選考結果のご連絡"
 
 
 async def queue(recipient: str = "taro@example.jp") -> MailMessage:
-    message, _ = await mail.queue_mail(
+    message, _ = await outbox.queue_mail(
         kind=MailKind.REJECTION,
         recipient=recipient,
         subject=SUBJECT,
         body_text="この度はご応募いただき、誠にありがとうございました。\n",
         dedupe_key=f"test:{uuid.uuid4().hex}",
-        unsubscribe=await mail.unsubscribe_url(recipient),
+        unsubscribe=await outbox.unsubscribe_url(recipient),
     )
     return message
 
@@ -57,11 +56,11 @@ async def run_worker(**overrides) -> Worker:
 def test_the_worker_runs_the_mail_jobs_and_the_sweeper_every_ten_seconds():
     assert {mail_jobs.send_mail, mail_jobs.sweep_outbox} <= set(FUNCTIONS)
     assert mail_jobs.SEND_MAIL in worker_settings()["functions"]
-    sweeper = next(job for job in CRON_JOBS if job.coroutine is mail_jobs.sweep_outbox)
-    assert sweeper.unique and sweeper.second == {5, 15, 25, 35, 45, 55}
-    assert sweeper.minute is None
+    cron = next(job for job in CRON_JOBS if job.coroutine is mail_jobs.sweep_outbox)
+    assert cron.unique and cron.second == {5, 15, 25, 35, 45, 55}
+    assert cron.minute is None
     # a dead worker's claims come back well under a minute
-    assert mail.CLAIM_TIMEOUT + timedelta(seconds=mail.SWEEP_SECONDS) < timedelta(seconds=50)
+    assert claims.CLAIM_TIMEOUT + timedelta(seconds=sweeper.SWEEP_SECONDS) < timedelta(seconds=50)
 
 
 async def test_a_queued_mail_goes_out_once_even_when_its_job_runs_twice(redis, smtp_server):  # noqa: F811
@@ -79,7 +78,7 @@ async def test_a_queued_mail_goes_out_once_even_when_its_job_runs_twice(redis, s
 
 async def test_twenty_mails_share_one_smtp_connection(redis, smtp_server):  # noqa: F811
     messages = [await queue(f"user{i}@example.jp") for i in range(20)]
-    await mail.enqueue_send(redis, [m.id for m in messages])
+    await outbox.enqueue_send(redis, [m.id for m in messages])
 
     worker = await run_worker()
 
@@ -94,7 +93,7 @@ async def test_twenty_mails_share_one_smtp_connection(redis, smtp_server):  # no
 
 async def test_two_workers_draining_one_outbox_send_every_mail_once(redis, smtp_server):  # noqa: F811
     messages = [await queue(f"user{i}@example.jp") for i in range(120)]
-    await mail.enqueue_send(redis, [m.id for m in messages])
+    await outbox.enqueue_send(redis, [m.id for m in messages])
     # two jobs at a time each (of up to 20 mails): neither worker can take the whole outbox
     workers = [
         Worker(**worker_settings(burst=True, poll_delay=0, cron_jobs=[], max_jobs=2))
@@ -118,7 +117,7 @@ async def test_smtp_down_retries_the_job_and_the_mail_goes_out_when_it_is_back(
 ):
     smtp_server.stop()
     message = await queue()
-    await mail.enqueue_send(redis, [message.id])
+    await outbox.enqueue_send(redis, [message.id])
 
     worker = await run_worker(max_burst_jobs=1)
 
@@ -128,8 +127,8 @@ async def test_smtp_down_retries_the_job_and_the_mail_goes_out_when_it_is_back(
 
     smtp_server.start()
     # the job's own retry waits out the backoff; let the sweeper find the row after it
-    later = datetime.now(UTC) + timedelta(seconds=mail.backoff(1)) + mail.RETRY_GRACE
-    assert await mail.sweep(redis, now=later) == 1
+    later = datetime.now(UTC) + timedelta(seconds=outbox.backoff(1)) + sweeper.RETRY_GRACE
+    assert await sweeper.sweep(redis, now=later) == 1
     await MailMessage.filter(id=message.id).update(send_after=datetime.now(UTC))
     worker = await run_worker(max_burst_jobs=1)
 
@@ -159,11 +158,11 @@ async def test_a_mail_claimed_by_a_killed_worker_is_swept_and_sent(redis, smtp_s
     await MailMessage.filter(id=message.id).update(
         status=MailStatus.SENDING,
         attempts=1,
-        claimed_at=datetime.now(UTC) - mail.CLAIM_TIMEOUT - timedelta(minutes=1),
+        claimed_at=datetime.now(UTC) - claims.CLAIM_TIMEOUT - timedelta(minutes=1),
     )
 
     # when
-    assert await mail.sweep(redis) == 1
+    assert await sweeper.sweep(redis) == 1
     worker = await run_worker()
 
     # then
@@ -191,12 +190,12 @@ async def test_the_sweeper_rebuilds_every_job_after_redis_lost_everything(
 ):
     redis, redis_settings = lonely_redis
     messages = [await queue(f"user{i}@example.jp") for i in range(3)]
-    await mail.enqueue_send(redis, [m.id for m in messages])
+    await outbox.enqueue_send(redis, [m.id for m in messages])
 
     await redis.flushdb()
     assert await redis.zcard(settings.queue_name) == 0
 
-    assert await mail.sweep(redis) == 3
+    assert await sweeper.sweep(redis) == 3
     worker = await run_worker(redis_settings=redis_settings)
 
     assert worker.jobs_complete == 3
@@ -213,14 +212,14 @@ OTHER_SITE = "a-path-on-another-site-0123456789"
 async def _mail_with_portal_link(recipient: str) -> tuple[MailMessage, str]:
     raw = await tokens.issue(TokenPurpose.PORTAL, email=recipient)
     base = get_settings().public_url
-    message, _ = await mail.queue_mail(
+    message, _ = await outbox.queue_mail(
         kind=MailKind.PORTAL_LINK,
         recipient=recipient,
         subject="マイページのリンク",
         body_text=f"こちらからどうぞ: {base}/me/{raw}\n他社: https://other.example/me/{OTHER_SITE}\n",
         body_html=f'<a href="{base}/me/{raw}">マイページ</a>',
         dedupe_key=f"test:{uuid.uuid4().hex}",
-        unsubscribe=await mail.unsubscribe_url(recipient),
+        unsubscribe=await outbox.unsubscribe_url(recipient),
     )
     return message, raw
 
@@ -265,12 +264,12 @@ async def test_a_bounced_mail_keeps_no_usable_token(redis, smtp_server):  # noqa
 async def test_a_failed_send_job_does_not_block_the_sweepers_next_job(redis, smtp_server):  # noqa: F811
     # A send job that fails (the database down) under the mail's first job id
     message = await queue()
-    await redis.enqueue_job("send_mail", message.id, "bad", _job_id=mail.job_id(message.id))
+    await redis.enqueue_job("send_mail", message.id, "bad", _job_id=outbox.job_id(message.id))
     worker = await run_worker()
     assert worker.jobs_failed == 1
 
     # the first sweep after it queues the mail again, and it goes out
-    assert await mail.sweep(redis) == 1
+    assert await sweeper.sweep(redis) == 1
     await run_worker()
 
     assert len(smtp_server.received) == 1

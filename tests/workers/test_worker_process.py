@@ -17,7 +17,7 @@ from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 
 from relay.embedded import EmbeddedRedis
-from server.mail import outbox as mail
+from server.mail import outbox, sweeper
 from server.models import MailMessage, MailStatus
 from tests.fixtures.smtp import fresh_mail_ids, smtp_server, smtp_settings  # noqa: F401
 from tests.workers.test_send_mail import queue
@@ -58,7 +58,7 @@ async def test_a_stopped_worker_leaves_no_mail_claimed(settings, redis, smtp_ser
     smtp_server.stall(0.2)  # a slow server: the worker is mid-batch when it is stopped
     worker = start_worker(settings)
     try:
-        await mail.enqueue_send(redis, [m.id for m in messages])
+        await outbox.enqueue_send(redis, [m.id for m in messages])
         await wait_for(lambda: _more_than(5), 60)
 
         worker.send_signal(signal.SIGTERM)
@@ -75,7 +75,7 @@ async def test_a_stopped_worker_leaves_no_mail_claimed(settings, redis, smtp_ser
     assert sorted(r.recipient for r in rows if r.status == MailStatus.SENT) == received
     # what was never tried keeps no attempt, and goes out with the next worker
     assert all(r.attempts == 0 for r in rows if r.status == MailStatus.PENDING)
-    assert await mail.sweep(redis) == 60 - len(received)
+    assert await sweeper.sweep(redis) == 60 - len(received)
 
 
 async def _more_than(n: int) -> bool:
@@ -102,7 +102,7 @@ async def test_the_worker_outlives_redis_going_away_and_resumes(
     )
     try:
         first = await queue("first@example.jp")
-        await mail.enqueue_send(client, [first.id])
+        await outbox.enqueue_send(client, [first.id])
         await wait_for(lambda: _more_than(0), 30)
 
         private_redis.stop()
@@ -111,7 +111,7 @@ async def test_the_worker_outlives_redis_going_away_and_resumes(
         private_redis.start()
 
         second = await queue("second@example.jp")
-        await mail.enqueue_send(client, [second.id])
+        await outbox.enqueue_send(client, [second.id])
         await wait_for(lambda: _more_than(1), 30)
     finally:
         worker.send_signal(signal.SIGTERM)
