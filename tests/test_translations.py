@@ -3,7 +3,7 @@ templates use, in both languages, and no key that nothing uses.
 
 Keys are found with Babel's extractor (the same mapping as ``make messages``), plus the keys
 web code passes around as plain strings (``"link.expired"``) and the keys templates and
-``web/admin.py`` build from a prefix and a value, declared below with their values.
+``web/operator/admin.py`` build from a prefix and a value, declared below with their values.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from server import i18n
 from server.errors import ErrorCode
 from server.models import CompanyStatus, IntroductionStatus, MailKind
 from server.webhooks import notify
-from web import admin, pages
+from web import pages
+from web.operator import admin
 
 ROOT = Path(__file__).resolve().parents[1]
 # The same extraction as babel.cfg and `make messages`.
@@ -53,7 +54,7 @@ DYNAMIC = {
     "admin.company_status": [s.value for s in CompanyStatus],
     # server/webhooks/notify.py ``_EVENT_MAILS``.
     **{key: ("subject", "body") for key in notify._EVENT_MAILS.values()},
-    # web/pool_links.py ``_done(request, key)``: a title and a lead.
+    # web/candidates/pool_links.py ``_done(request, key)``: a title and a lead.
     **{
         key: ("title", "lead")
         for key in (
@@ -89,7 +90,7 @@ def _extracted() -> set[str]:
 
 def used_keys() -> set[str]:
     used = _extracted()
-    for path in (ROOT / "web").glob("*.py"):
+    for path in (ROOT / "web").glob("**/*.py"):
         used |= set(LITERAL.findall(path.read_text("utf-8")))
     for prefix, values in DYNAMIC.items():
         used |= {f"{prefix}.{value}" for value in values}
