@@ -8,6 +8,7 @@ import strawberry
 from strawberry import relay
 
 from server.reports import funnel as reports
+from server.reports.sql import MAX_OPENINGS
 
 COUNT_DESCRIPTIONS = {
     "rejections": "Rejections decided in the period (an undone rejection does not count).",
@@ -172,7 +173,7 @@ class Report:
     )
     openings: list[OpeningFunnel] = strawberry.field(
         description=f"Openings with applications, rejections or passes in the period, busiest "
-        f"first, at most {reports.MAX_OPENINGS}."
+        f"first, at most {MAX_OPENINGS}."
     )
     estimated_savings_yen: float = strawberry.field(
         description="hiresFromIntroductions × the hiring company's current agencyFeeYen "
