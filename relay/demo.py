@@ -6,10 +6,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tortoise.transactions import in_transaction
+
 from relay import demo_network
 from server.companies import accounts as companies
-from server.companies import api_keys
-from server.models import Company, Locale
+from server.companies import api_keys, members
+from server.models import Company, Locale, Member
 from server.principal import Principal
 
 OPERATOR = Principal(api_key_id=None, company_id=None)
@@ -17,6 +19,7 @@ DEMO_COMPANIES = [
     ("株式会社あおぞらテック", "aozora-tech", Locale.JA, "hr@aozora.example.jp"),
     ("Sakura Logistics K.K.", "sakura-logistics", Locale.EN, "talent@sakura.example.jp"),
 ]
+DEMO_HR = ("jinji@aozora.example.jp", "人事 花子")  # the first company's console owner
 
 
 @dataclass
@@ -24,6 +27,7 @@ class DemoKeys:
     operator: str
     companies: dict[str, str]
     network: demo_network.Network | None = field(default=None, compare=False)  # not saved
+    console_link: str = field(default="", compare=False)  # a fresh one at every run
 
 
 async def seed(stored: DemoKeys | None) -> DemoKeys:
@@ -36,6 +40,7 @@ async def seed(stored: DemoKeys | None) -> DemoKeys:
         stored.companies
     ):
         stored.network = await demo_network.seed()
+        stored.console_link = await _console_link()
         return stored
     operator_key = await api_keys.create_operator_key("demo operator")
     company_keys = {}
@@ -48,7 +53,18 @@ async def seed(stored: DemoKeys | None) -> DemoKeys:
             company_keys[slug] = created.raw_key
         else:
             company_keys[slug] = (await api_keys.create(OPERATOR, "demo", existing.id))[1]
-    return DemoKeys(operator_key, company_keys, await demo_network.seed())
+    network = await demo_network.seed()
+    return DemoKeys(operator_key, company_keys, network, await _console_link())
+
+
+async def _console_link() -> str:
+    """A sign-in link of the first demo company's HR owner (created once)."""
+    company = await Company.get(slug=DEMO_COMPANIES[0][1])
+    member = await Member.get_or_none(company_id=company.id, email=DEMO_HR[0])
+    if member is None:
+        async with in_transaction("default"):
+            member = await members.add_owner(OPERATOR, company, *DEMO_HR)
+    return await members.sign_in_url(member)
 
 
 def load_keys(keys_file: Path) -> DemoKeys | None:
@@ -71,6 +87,9 @@ def describe(keys: DemoKeys, public_url: str) -> str:
         "Demo network ready.",
         f"  operator key:        {keys.operator}",
         *(f"  company {slug:<18} {key}" for slug, key in keys.companies.items()),
+        "",
+        f"Company console (sign in as {DEMO_HR[1]}, {DEMO_HR[0]}; the link works once):",
+        f"  {keys.console_link}",
         "",
         f"GraphiQL: {public_url}/graphql",
         "First call:",

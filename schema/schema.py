@@ -26,6 +26,7 @@ from schema.applications.openings.mutations import OpeningMutations
 from schema.applications.openings.queries import OpeningQueries
 from schema.applications.queries import ApplicationQueries
 from schema.companies.api_keys.mutations import ApiKeyMutations
+from schema.companies.members.mutations import MemberMutations, MemberQueries
 from schema.companies.mutations import CompanyMutations
 from schema.companies.queries import CompanyQueries
 from schema.context import Info
@@ -84,6 +85,7 @@ Query = merge_types(
     (
         RootQuery,
         CompanyQueries,
+        MemberQueries,
         TagQueries,
         OpeningQueries,
         ApplicationQueries,
@@ -100,6 +102,7 @@ Mutation = merge_types(
     (
         CompanyMutations,
         ApiKeyMutations,
+        MemberMutations,
         OpeningMutations,
         ApplicationMutations,
         CreditMutations,

@@ -33,6 +33,9 @@ class Limit:
 
 # Per client IP address.
 FORM_POSTS = Limit("form", limit=30, window=600)
+# The company console's posts (HR staff at work, often many behind one office address).
+CONSOLE_POSTS = Limit("console", limit=600, window=600)
+CONSOLE_SIGN_IN = Limit("console-sign-in", limit=10, window=600)
 PORTAL_REQUESTS = Limit("me", limit=5, window=600)
 JOIN_REQUESTS = Limit("join", limit=5, window=600)
 # Per mailbox (hashed, sub-addresses folded: text.mailbox_key), network-wide across every

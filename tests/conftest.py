@@ -36,7 +36,12 @@ from server.config import get_settings  # noqa: E402
 from server.db import drop_database, migrate  # noqa: E402
 from server.network import tags  # noqa: E402
 
-pytest_plugins = ["tests.fixtures.graphql", "tests.fixtures.smtp", "tests.fixtures.receiver"]
+pytest_plugins = [
+    "tests.fixtures.graphql",
+    "tests.fixtures.smtp",
+    "tests.fixtures.receiver",
+    "tests.fixtures.console",
+]
 
 
 @pytest.fixture(scope="session")

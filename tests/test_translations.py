@@ -15,9 +15,10 @@ from babel.messages.extract import extract_from_dir
 
 from server import i18n
 from server.errors import ErrorCode
-from server.models import CompanyStatus, IntroductionStatus, MailKind
+from server.models import CompanyStatus, IntroductionStatus, MailKind, MemberRole
 from server.webhooks import notify
 from web import pages
+from web.console import view as console_view
 from web.operator import admin
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +40,7 @@ FIELDS = (
     "conditions",
     "desired_conditions",
     "confirm",
+    "name",
 )
 PRIVACY = ("collect", "use", "share", "follow_up", "keep", "rights", "contact")
 # Keys built at run time: prefix -> the values that complete them.
@@ -52,6 +54,10 @@ DYNAMIC = {
     "admin.chart": [key for key, _ in admin.CHARTS],
     "admin.mail_kind": [k.value for k in MailKind],
     "admin.company_status": [s.value for s in CompanyStatus],
+    "console.nav": [key for key, _ in console_view.NAV],
+    "console.role": [r.value for r in MemberRole],
+    "mail.member_sign_in": ("subject", "body"),
+    "mail.member_invitation": ("subject", "body"),
     # server/webhooks/notify.py ``_EVENT_MAILS``.
     **{key: ("subject", "body") for key in notify._EVENT_MAILS.values()},
     # web/candidates/pool_links.py ``_done(request, key)``: a title and a lead.
@@ -109,7 +115,7 @@ def test_every_used_key_is_in_both_languages():
 
 def test_every_catalogue_key_is_used():
     used = used_keys()
-    for path in [*(ROOT / "web").glob("**/*.py"), *(ROOT / "web" / "templates").glob("*.html")]:
+    for path in [*(ROOT / "web").glob("**/*.py"), *(ROOT / "web" / "templates").glob("**/*.html")]:
         used |= set(DOTTED.findall(path.read_text("utf-8")))
     for lang in i18n.LANGS:
         unused = sorted(

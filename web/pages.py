@@ -239,14 +239,18 @@ EXCEPTION_HANDLERS = {Answered: answered}
 
 
 async def guard_post(
-    request: Request, *limits: ratelimit.Limit, back: str | None = None
+    request: Request,
+    *limits: ratelimit.Limit,
+    back: str | None = None,
+    posts: ratelimit.Limit = ratelimit.FORM_POSTS,
 ) -> FormData:
     """What every POST does first: rate limits, a readable form, a valid CSRF token.
 
     Returns the form; raises :class:`Answered` with the page that refuses the request
-    (``back``: the page to go back to, by default the posted address).
+    (``back``: the page to go back to, by default the posted address; ``posts``: the limit
+    of all posts from one address, the console's is higher than the public pages').
     """
-    refused = await throttled(request, ratelimit.FORM_POSTS, *limits)
+    refused = await throttled(request, posts, *limits)
     if refused is not None:
         raise Answered(refused)
     form = await read_form(request)

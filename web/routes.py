@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.config import Settings
-from web import landing, links, static
+from web import console, landing, links, static
 from web.candidates import introductions, join, pool_links, portal, register
 from web.mail import mailbox, unsubscribe
 from web.operator import admin
@@ -22,5 +22,6 @@ def routes(settings: Settings) -> list:
         *unsubscribe.routes(),
         *mailbox.routes(settings),
         *admin.routes(),
+        *console.routes(),
         static.mount(),
     ]

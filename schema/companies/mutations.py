@@ -31,6 +31,12 @@ class CreateCompanyInput:
         default="",
         description="Where the network writes to it, up to 320 characters; may be empty.",
     )
+    owner_email: str = strawberry.field(
+        default="",
+        description="Its first console owner: an invitation to /app is mailed there; may be "
+        "empty (resendInvitation mails it again).",
+    )
+    owner_name: str = strawberry.field(default="", description="The owner's display name.")
 
 
 @strawberry.type
@@ -102,6 +108,8 @@ class CompanyMutations:
             slug=input.slug,
             locale=m.Locale(input.locale),
             contact_email=input.contact_email,
+            owner_email=input.owner_email,
+            owner_name=input.owner_name,
         )
         return CreateCompanyPayload(
             company=Company.from_model(created.company),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import RejectionKind, RejectionReason
-from server.principal import Principal
+from server.principal import Permission, Principal
 from server.text import fold, normalize, slugify
 
 DEFAULT_CODE = "other"
@@ -108,6 +108,7 @@ async def upsert(
     active: bool = True,
 ) -> RejectionReason:
     """Creates or changes a catalogue entry (by code)."""
+    principal.require(Permission.MANAGE)
     company_id = principal.require_company()
     name_ja, name_en = normalize(name_ja), normalize(name_en)
     code = slugify(code or name_en).replace("-", "_")

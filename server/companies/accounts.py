@@ -10,11 +10,12 @@ from tortoise.transactions import in_transaction
 from server import audit
 from server.applications import reasons as rejection_reasons
 from server.applications import templates
+from server.companies import members
 from server.companies.auth import forget_keys, new_key
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.mail import outbox, sending_guards
 from server.models import ApiKey, Company, CompanyStatus, Locale
-from server.principal import Principal
+from server.principal import Permission, Principal
 from server.text import is_email, normalize, slugify
 
 
@@ -55,8 +56,11 @@ async def create(
     locale: Locale = Locale.JA,
     contact_email: str = "",
     status: CompanyStatus = CompanyStatus.ACTIVE,
+    owner_email: str = "",
+    owner_name: str = "",
 ) -> CreatedCompany:
-    """Creates a company with its first API key (the raw key is returned once)."""
+    """Creates a company with its first API key (the raw key is returned once) and, given an
+    owner's address, its first console member, who is mailed an invitation."""
     principal.require_operator()
     name = normalize(name)
     errors = []
@@ -89,6 +93,8 @@ async def create(
         )
         await rejection_reasons.ensure_defaults(company.id)
         await audit.record(principal, "company.create", "Company", company.id, name=name)
+        if owner_email:
+            await members.add_owner(principal, company, owner_email, owner_name)
     return CreatedCompany(company, api_key, key.raw)
 
 
@@ -117,6 +123,7 @@ async def update_rejection_template(
     principal: Principal, locale: Locale, subject: str, body: str
 ) -> Company:
     """Stores the company's rejection mail for a locale after checking it renders."""
+    principal.require(Permission.WRITE)
     company_id = principal.require_company()
     templates.validate(subject, body)
     async with in_transaction("default"):
@@ -162,6 +169,7 @@ async def update_settings(
     Raises:
         DomainError: INVALID / TOO_LONG on the input field.
     """
+    principal.require(Permission.MANAGE)
     company_id = principal.require_company()
     errors = []
     if undo_window_minutes is not None and not 0 <= undo_window_minutes <= MAX_UNDO_WINDOW_MINUTES:

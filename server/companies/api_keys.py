@@ -11,7 +11,7 @@ from server.companies.auth import forget_keys, new_key
 from server.config import get_settings
 from server.errors import DomainError, ErrorCode, NotFound
 from server.models import ApiKey, Company
-from server.principal import Principal
+from server.principal import Permission, Principal
 from server.text import normalize
 
 
@@ -30,6 +30,7 @@ async def create(
     Returns:
         The key row and its raw value, which is never shown again.
     """
+    principal.require(Permission.MANAGE)
     name = normalize(name)
     if len(name) > 100:
         raise DomainError(ErrorCode.TOO_LONG, "name is at most 100 characters", ["name"])
@@ -63,6 +64,7 @@ async def _check_key_cap(company_id: int) -> None:
 
 async def revoke(principal: Principal, key_id: int) -> ApiKey:
     """Revokes a key at once; revoking twice keeps the first time."""
+    principal.require(Permission.MANAGE)
     async with in_transaction("default"):
         api_key = await scoped(principal).select_for_update().get_or_none(id=key_id)
         if api_key is None:

@@ -26,6 +26,7 @@ from server.models.kinds import (
     Locale,
     MailKind,
     MailStatus,
+    MemberRole,
     OpeningStatus,
     ReferralReview,
     ReferralSource,
@@ -38,6 +39,7 @@ from server.models.kinds import (
     default_followup_delays,
 )
 from server.models.mail import MailMessage, Suppression
+from server.models.members import Member, MemberSession, MemberSignIn
 from server.models.network import (
     CreditEntry,
     Introduction,
@@ -76,6 +78,10 @@ __all__ = [
     "MailKind",
     "MailMessage",
     "MailStatus",
+    "Member",
+    "MemberRole",
+    "MemberSession",
+    "MemberSignIn",
     "Opening",
     "OpeningMatch",
     "OpeningMatchRun",

@@ -18,6 +18,15 @@ class Locale(StrEnum):
     EN = "en"
 
 
+class MemberRole(StrEnum):
+    """A console member's role (server/companies/members.py has what each may do)."""
+
+    OWNER = "OWNER"
+    ADMIN = "ADMIN"
+    RECRUITER = "RECRUITER"
+    VIEWER = "VIEWER"
+
+
 class TagCategory(StrEnum):
     SKILL = "SKILL"
     JOB_TYPE = "JOB_TYPE"
@@ -111,6 +120,7 @@ class MailKind(StrEnum):
     WEBHOOK_DISABLED = "WEBHOOK_DISABLED"
     COMPANY_NOTICE = "COMPANY_NOTICE"
     COMPANY_DIGEST = "COMPANY_DIGEST"
+    MEMBER_SIGN_IN = "MEMBER_SIGN_IN"
 
 
 class MailStatus(StrEnum):

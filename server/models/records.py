@@ -9,6 +9,7 @@ from tortoise.models import Model
 
 if TYPE_CHECKING:
     from server.models.companies import ApiKey, Company
+    from server.models.members import Member
 
 
 class AuditEvent(Model):
@@ -18,6 +19,10 @@ class AuditEvent(Model):
     )
     company: fields.ForeignKeyNullableRelation[Company] = fields.ForeignKeyField(
         "models.Company", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    # The console member who acted (None: an API key or the system).
+    member: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     action = fields.CharField(max_length=64)
     target_type = fields.CharField(max_length=64, default="")

@@ -48,7 +48,7 @@ from server.models import (
 )
 from server.network import tags
 from server.pool import followup_mails, talent_pool
-from server.principal import Principal
+from server.principal import Permission, Principal
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,7 @@ async def update_policy(
         DomainError: TOO_LONG (more than five delays), INVALID (a delay outside 1..1095, not
             increasing or repeated; an unknown time zone), each on its input field.
     """
+    principal.require(Permission.MANAGE)
     company_id = principal.require_company()
     errors = _check_delays(delays_days) if delays_days is not None else []
     if timezone is not None:

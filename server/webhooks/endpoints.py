@@ -17,7 +17,7 @@ from server.models import (
     WebhookEndpoint,
     WebhookFormat,
 )
-from server.principal import Principal
+from server.principal import Permission, Principal
 from server.webhooks import http, signing
 from server.webhooks.events import EventType
 
@@ -71,6 +71,7 @@ async def create(
     principal: Principal, url: str, events: list[str], format: WebhookFormat, enabled: bool = True
 ) -> WebhookEndpoint:
     """A new endpoint with a fresh secret (on the returned row: shown once)."""
+    principal.require(Permission.MANAGE)
     company_id = principal.require_company()
     url, events = await check_url(url), check_events(events)
     if await WebhookEndpoint.filter(company_id=company_id).count() >= MAX_ENDPOINTS:
@@ -97,6 +98,7 @@ async def update(
     enabled: bool | None = None,
 ) -> WebhookEndpoint:
     """Changes what is given; enabling again clears the failure count and reason."""
+    principal.require(Permission.MANAGE)
     row = await get(principal, endpoint_id)
     if url is not None:
         row.url = await check_url(url)
@@ -111,6 +113,7 @@ async def update(
 
 
 async def delete(principal: Principal, endpoint_id: int) -> int:
+    principal.require(Permission.MANAGE)
     row = await get(principal, endpoint_id)
     async with in_transaction("default"):
         await row.delete()

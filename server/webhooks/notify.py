@@ -10,7 +10,7 @@ from tortoise import connections
 from server import i18n
 from server.mail import outbox
 from server.models import Company, MailKind, WebhookEndpoint
-from server.principal import Principal
+from server.principal import Permission, Principal
 from server.text import is_email
 
 
@@ -44,6 +44,7 @@ async def update_settings(
     digest: bool | None = None,
 ) -> Company:
     """Turns the company's notification mails on or off (None: unchanged)."""
+    principal.require(Permission.MANAGE)
     row = await company(principal)
     changes = {
         "notify_introductions": introductions,

@@ -1,0 +1,16 @@
+"""The company console at ``/app``: HR staff's pages over the same core as the GraphQL API.
+
+Each page module declares its routes with ``web.console.routing`` (``@page``, ``@action``);
+importing it registers them.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from web.console import dashboard, sign_in, team  # noqa: F401  (registers their routes)
+from web.console.routing import ROUTES
+
+
+def routes() -> list[Route]:
+    return [*sign_in.routes(), *ROUTES]
