@@ -12,7 +12,7 @@ from schema import node
 from schema.schema import schema
 from server.candidates import consent
 from server.models import Applicant, Candidate, ConsentScope
-from server.network import matching, tags
+from server.network import matching, tags, taxonomy
 from workers.settings import worker_settings
 
 CREATE_OPENING = """
@@ -43,7 +43,7 @@ query($id: ID!) { node(id: $id) { __typename ... on CandidateCard { id headline 
 
 @pytest_asyncio.fixture(autouse=True)
 async def seeded(redis, settings):
-    await tags.seed()
+    await taxonomy.seed()
     await redis.delete(settings.queue_name)
 
 

@@ -23,7 +23,7 @@ from server.models import (
     Referral,
     ReferralStatus,
 )
-from server.network import matching, tags
+from server.network import matching, tags, taxonomy
 from server.principal import Principal
 from tests.fixtures.graphql import OPERATOR
 from workers.network import matching as matching_jobs
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.usefixtures("seeded", "empty_queue")
 
 @pytest_asyncio.fixture
 async def seeded():
-    await tags.seed()
+    await taxonomy.seed()
 
 
 @pytest_asyncio.fixture

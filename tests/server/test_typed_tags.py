@@ -11,7 +11,7 @@ from server.applications import openings
 from server.candidates import consent
 from server.candidates import profiles as candidates
 from server.models import Candidate, ConsentScope, Tag, TagCategory
-from server.network import matching, tags
+from server.network import matching, tags, taxonomy
 from server.operator import tag_upkeep
 from server.principal import Principal
 from server.text import split_compound, split_list
@@ -20,7 +20,7 @@ from tests.fixtures.graphql import OPERATOR
 
 @pytest_asyncio.fixture
 async def seeded():
-    await tags.seed()
+    await taxonomy.seed()
 
 
 @pytest.mark.parametrize(
