@@ -351,7 +351,7 @@ async def gin_page(company: int, opening: int):
         "SELECT tag_ids, remote_ok FROM opening WHERE id = $1", [opening]
     )
     found = await matching.terms(rows[0]["tag_ids"], rows[0]["remote_ok"])
-    select, args = matching._select_sql(found, 4)
+    select, args = matching.select_sql(found, 4)
     sql = (
         f"SELECT s.* FROM ({select}) s JOIN candidate c ON c.id = s.candidate_id "
         f"WHERE {MATCHABLE_SQL} ORDER BY s.score DESC, s.candidate_id DESC LIMIT $3"

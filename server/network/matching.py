@@ -162,7 +162,7 @@ async def refresh_weights() -> int:
     return result[0]
 
 
-async def _weights(tag_ids: Iterable[int], conn: BaseDBAsyncClient | None = None):
+async def tag_weights(tag_ids: Iterable[int], conn: BaseDBAsyncClient | None = None):
     """Weight per tag id; a tag newer than the last refresh weighs as the rarest known."""
     ids = sorted(set(tag_ids))
     rows = await _db(conn).execute_query_dict(
@@ -174,7 +174,7 @@ async def _weights(tag_ids: Iterable[int], conn: BaseDBAsyncClient | None = None
     return {r["id"]: (r["weight"] or r["top"] or 1.0, TagCategory(r["category"])) for r in rows}
 
 
-async def _remote_tag_ids(conn: BaseDBAsyncClient | None = None) -> list[int]:
+async def remote_tags(conn: BaseDBAsyncClient | None = None) -> list[int]:
     rows = await Tag.filter(category=TagCategory.CONDITION, slug__in=REMOTE_SLUGS).using_db(
         _db(conn)
     )
@@ -185,11 +185,11 @@ async def terms(
     tag_ids: Sequence[int], remote_ok: bool, conn: BaseDBAsyncClient | None = None
 ) -> OpeningTerms:
     """The opening's tags with their weights, heaviest first, and its required categories."""
-    weights = await _weights(tag_ids, conn)
-    return _terms_from(weights, tag_ids, remote_ok, await _remote_tag_ids(conn))
+    weights = await tag_weights(tag_ids, conn)
+    return terms_from(weights, tag_ids, remote_ok, await remote_tags(conn))
 
 
-def _terms_from(
+def terms_from(
     weights: dict[int, tuple[float, TagCategory]],
     tag_ids: Iterable[int],
     remote_ok: bool,
@@ -210,7 +210,7 @@ def _terms_from(
 def score(terms: OpeningTerms, candidate_tags: Iterable[int]) -> tuple[float, list[int]]:
     """Score and matched tags (heaviest first) of a candidate; (0, []) when ruled out.
 
-    Adds in the same order as :func:`_select_sql`, so both give the same float.
+    Adds in the same order as :func:`select_sql`, so both give the same float.
     """
     have = set(candidate_tags)
     for ids, waive in zip(terms.required, terms.waivable, strict=True):
@@ -224,7 +224,7 @@ def score(terms: OpeningTerms, candidate_tags: Iterable[int]) -> tuple[float, li
     return total, matched
 
 
-def _select_sql(terms: OpeningTerms, first_param: int) -> tuple[str, list]:
+def select_sql(terms: OpeningTerms, first_param: int) -> tuple[str, list]:
     """``SELECT candidate_id, score, matched_tag_ids FROM candidate c WHERE ...`` for the
     terms, parameters numbered from ``first_param``; the caller adds conditions."""
     args: list = []
@@ -277,7 +277,7 @@ async def rebuild_opening(opening_id: int, limit: int = MAX_MATCHES) -> int:
             return 0
         opening = rows[0]
         found = await terms(opening["tag_ids"], opening["remote_ok"], conn)
-        select, args = _select_sql(found, 3)
+        select, args = select_sql(found, 3)
         kept = await conn.execute_query_dict(
             "WITH best AS ("
             f"  {select} ORDER BY score DESC, candidate_id DESC LIMIT $2"
@@ -357,10 +357,10 @@ async def _scored(openings: list[dict], tags: list[int], conn) -> list[tuple[int
     if not tags or not openings:
         return []
     rows = []
-    remote = await _remote_tag_ids(conn)
-    weights = await _weights({t for o in openings for t in o["tag_ids"]}, conn)
+    remote = await remote_tags(conn)
+    weights = await tag_weights({t for o in openings for t in o["tag_ids"]}, conn)
     for opening in openings:
-        found = _terms_from(weights, opening["tag_ids"], opening["remote_ok"], remote)
+        found = terms_from(weights, opening["tag_ids"], opening["remote_ok"], remote)
         value, matched = score(found, tags)
         if matched and value >= opening["floor"]:
             rows.append((opening["id"], value, matched))
