@@ -19,7 +19,7 @@ from server.applications import records as applications
 from server.candidates import registration
 from server.candidates.profiles import ProfileInput
 from server.models import Applicant, Company, Locale, Opening, OpeningStatus
-from server.network import credits, matching
+from server.network import credits, matching, scoring
 from server.principal import Principal
 
 REGISTRATION_LINK = re.compile(r"/r/([A-Za-z0-9_\-]+)")
@@ -130,7 +130,7 @@ async def seed() -> Network:
         await openings.set_status(principal, rejected_from.id, OpeningStatus.CLOSED)
         # The demo's referrals are its own seed: no fraud holding period to wait out.
         await credits.settle(company.id, holding=timedelta(0))
-    await matching.refresh_weights()
+    await scoring.refresh_weights()
     counts = {}
     for slug in PEOPLE:
         company = await Company.get(slug=slug)
