@@ -34,7 +34,7 @@ from bench.common import Timer, save, scratch_database
 from bench.matching import gid
 from bench.network_gen import Network, generate
 from relay.embedded import free_port
-from server.network import matching
+from server.network import matching, scoring
 
 SECONDS = int(os.environ.get("RELAY_BENCH_SECONDS", "10"))
 VIEWER = "{ viewer { name } }"
@@ -212,7 +212,7 @@ async def prepare(url: str, args: argparse.Namespace) -> tuple[Network, dict[int
         )
     finally:
         await conn.close()
-    await matching.refresh_weights()
+    await scoring.refresh_weights()
     targets: dict[int, int] = {}
     for row in rows:  # openings with a full first page of matches, one per company
         if len(targets) < args.mix_companies and await matching.rebuild_opening(row["id"]) >= 20:

@@ -58,7 +58,7 @@ from bench.network_gen import Network, generate
 from relay.app import create_app
 from relay.embedded import free_port
 from server.config import get_settings
-from server.network import matching
+from server.network import matching, scoring
 from server.network.eligibility import MATCHABLE_SQL
 from server.queue import make_pool
 from workers.settings import worker_settings
@@ -350,8 +350,8 @@ async def gin_page(company: int, opening: int):
     rows = await matching._db().execute_query_dict(
         "SELECT tag_ids, remote_ok FROM opening WHERE id = $1", [opening]
     )
-    found = await matching.terms(rows[0]["tag_ids"], rows[0]["remote_ok"])
-    select, args = matching._select_sql(found, 4)
+    found = await scoring.terms(rows[0]["tag_ids"], rows[0]["remote_ok"])
+    select, args = scoring.select_sql(found, 4)
     sql = (
         f"SELECT s.* FROM ({select}) s JOIN candidate c ON c.id = s.candidate_id "
         f"WHERE {MATCHABLE_SQL} ORDER BY s.score DESC, s.candidate_id DESC LIMIT $3"
@@ -384,7 +384,7 @@ async def measure(size: int, args: argparse.Namespace) -> dict:
         network = await generate(url, size, openings_per_company=args.openings_per_company)
         figures: dict = {"candidates": size, "generate_s": round(network.seconds, 1)}
         with Timer() as weights:
-            await matching.refresh_weights()
+            await scoring.refresh_weights()
         figures["refresh_weights_s"] = round(weights.seconds, 2)
         targets = await openings_by_company(url)
         figures |= await rebuild_all(targets)

@@ -1,7 +1,7 @@
 """A realistic partner network generated inside PostgreSQL, for the matching benchmark.
 
-Tags follow Zipf laws over the seeded taxonomy (``server.network.tags.seed()`` must have run): each
-candidate has 1–6 skills, 1–2 job types, one location (heavy on Tokyo and Osaka) and 0–3
+Tags follow Zipf laws over the seeded taxonomy (``server.network.taxonomy.seed()`` must have
+run): each candidate has 1–6 skills, 1–2 job types, one location (heavy on Tokyo and Osaka) and 0–3
 conditions, so 3–12 tags; about 90% share their profile with the network, 1% have paused
 matching, 0.5% are erased. Companies are made through the core (they need API keys); openings,
 referrals (a company's own rejects), applicants and introductions are inserted in bulk with
@@ -21,7 +21,7 @@ import asyncpg
 from bench.common import Timer, scratch_database
 from server.companies import accounts as companies
 from server.models import Tag, TagCategory
-from server.network import tags
+from server.network import taxonomy
 from server.principal import Principal
 
 POOL_SIZE = 4000
@@ -229,7 +229,7 @@ async def generate(
     """Fills the (migrated, Tortoise-initialised) database at ``url``; triggers stay off."""
     network = Network(candidates=candidates)
     with Timer() as timer:
-        await tags.seed()
+        await taxonomy.seed()
         pools = await tag_pools()
         await _make_companies(company_count, network)
         conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))

@@ -31,7 +31,7 @@ from server.applications import ats_import, openings, rejections
 from server.companies import accounts as companies
 from server.config import get_settings
 from server.models import Application, MailMessage, MailStatus
-from server.network import tags
+from server.network import taxonomy
 from server.principal import Principal
 from server.queue import make_pool
 from workers.settings import worker_settings
@@ -60,7 +60,7 @@ async def run(rows: int, port: int) -> None:
     try:
         async with scratch_database() as url:
             settings.database_url = url
-            await tags.seed()
+            await taxonomy.seed()
             operator = Principal(None, None)
             created = await companies.create(operator, "株式会社ベンチ", slug="bench")
             company = Principal(created.api_key.id, created.company.id)

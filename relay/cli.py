@@ -115,7 +115,7 @@ def worker() -> None:
 
 async def _seed_and_fold() -> None:
     """The taxonomy, then the data fix of tags a form once filed under the wrong category."""
-    from server.network.tags import seed as seed_taxonomy
+    from server.network.taxonomy import seed as seed_taxonomy
     from server.operator.tag_upkeep import fold_misfiled
 
     await seed_taxonomy()

@@ -19,7 +19,7 @@ from server.applications import records as applications
 from server.candidates import registration
 from server.candidates.profiles import ProfileInput
 from server.models import Applicant, Company, Locale, Opening, OpeningStatus
-from server.network import credits, matching
+from server.network import matching, scoring, settlement
 from server.principal import Principal
 
 REGISTRATION_LINK = re.compile(r"/r/([A-Za-z0-9_\-]+)")
@@ -129,8 +129,8 @@ async def seed() -> Network:
             await _reject_and_register(principal, slug, rejected_from.id, index, person)
         await openings.set_status(principal, rejected_from.id, OpeningStatus.CLOSED)
         # The demo's referrals are its own seed: no fraud holding period to wait out.
-        await credits.settle(company.id, holding=timedelta(0))
-    await matching.refresh_weights()
+        await settlement.settle(company.id, holding=timedelta(0))
+    await scoring.refresh_weights()
     counts = {}
     for slug in PEOPLE:
         company = await Company.get(slug=slug)

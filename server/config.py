@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     followup_mail_cap: int = 2
     # Tag categories an opening's matches must share when it has tags of them (a JSON list,
     # e.g. ["LOCATION", "JOB_TYPE"]); LOCATION is waived for remote-accepting candidates of
-    # openings that allow remote work (server/matching.py).
+    # openings that allow remote work (server/network/scoring.py).
     match_required_categories: list[str] = ["LOCATION"]
     # Tags read for display are kept at most this long in each server process, each row
     # between half and all of it (0: always read);

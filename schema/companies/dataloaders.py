@@ -5,7 +5,7 @@ from __future__ import annotations
 from schema.dataloader import Loader
 from server.companies import accounts as companies
 from server.models import Company
-from server.network import credits, referrals
+from server.network import referrals, settlement
 from server.operator import console
 
 
@@ -24,6 +24,6 @@ class ReferralCountsLoader(Loader[int, dict]):
         return await referrals.counts_by_status_many(ids)
 
 
-class ReferralProgressLoader(Loader[int, credits.Progress]):
+class ReferralProgressLoader(Loader[int, settlement.Progress]):
     async def fetch(self, ids):
-        return await credits.progress_many(ids)
+        return await settlement.progress_many(ids)

@@ -1,9 +1,5 @@
-"""Network matching: which consented candidates fit a company's open opening, and how well.
-
-Score = IDF-weighted tag overlap: the sum of the weights of the tags a candidate shares with
-the opening, a tag's weight being ``ln((N + 1) / (df + 1)) + 1`` over the N candidates who
-share with the network (df of them carry the tag), so a rare skill outweighs a common city.
-Weights live in ``tag_weight``, refreshed by a cron.
+"""Network matching: which consented candidates fit a company's open opening, and how well
+(the score and its rules: server.network.scoring).
 
 Design (chosen with bench/matching.py, figures in bench/README.md): each open opening keeps
 its best ``MAX_MATCHES`` candidates in ``opening_match``, rebuilt by a job when the opening
@@ -11,17 +7,11 @@ opens or changes and patched per candidate when one registers, edits the profile
 consent. Who a company may see (server.network.eligibility: erased, not sharing, paused, its own
 applicants and referrals, already introduced) is NOT baked into the table: it is applied when
 the list is read, so a withdrawal takes effect at once.
-
-Required categories (``Settings.match_required_categories``, default LOCATION): when the
-opening has tags of such a category, a candidate must share one of them; for LOCATION a
-candidate who accepts remote work (a remote CONDITION tag) passes when the opening allows
-remote work.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -33,15 +23,15 @@ from tortoise.transactions import in_transaction
 from server import queue
 from server.config import get_settings
 from server.db import GENERIC_PLANS
-from server.models import Candidate, Introduction, Tag, TagCategory
+from server.models import Candidate, Introduction
 from server.network.cards import CardData
 from server.network.eligibility import MATCHABLE_SQL, is_matchable
+from server.network.scoring import remote_tags, score, select_sql, tag_weights, terms, terms_from
 from server.principal import Principal
 
 log = logging.getLogger(__name__)
 
 MAX_MATCHES = 1000  # kept per opening; a company pages through at most these
-REMOTE_SLUGS = ("remote-ok", "full-remote")
 OPENING_JOB = "match_opening"
 CANDIDATE_JOB = "match_candidate"
 
@@ -51,16 +41,6 @@ class Match:
     candidate: CardData
     score: float
     matched_tag_ids: list[int]
-
-
-@dataclass(frozen=True)
-class OpeningTerms:
-    """What an opening is matched on: its tags by weight (heaviest first) and rules."""
-
-    tags: list[tuple[int, float]]
-    required: list[list[int]]  # per required category, the opening's tags of it
-    waivable: list[bool]  # per required category, whether remote acceptance waives it
-    remote_tag_ids: list[int]
 
 
 def _db(conn: BaseDBAsyncClient | None = None) -> BaseDBAsyncClient:
@@ -138,125 +118,6 @@ async def card(principal: Principal, candidate_id: int) -> Candidate | None:
     return await Candidate.get_or_none(id=candidate_id, erased_at=None)
 
 
-# --- weights ----------------------------------------------------------------------------
-
-_REFRESH_WEIGHTS_SQL = """
-WITH pool AS (
-  SELECT tag_ids FROM candidate WHERE sharing AND erased_at IS NULL
-), n AS (
-  SELECT count(*) AS n FROM pool
-), df AS (
-  SELECT t AS tag_id, count(*) AS df FROM pool, unnest(pool.tag_ids) t GROUP BY t
-)
-INSERT INTO tag_weight (tag_id, candidate_count, weight, refreshed_at)
-SELECT tag.id, coalesce(df.df, 0), ln((n.n + 1.0) / (coalesce(df.df, 0) + 1)) + 1, now()
-FROM tag CROSS JOIN n LEFT JOIN df ON df.tag_id = tag.id
-ON CONFLICT (tag_id) DO UPDATE SET candidate_count = EXCLUDED.candidate_count,
-  weight = EXCLUDED.weight, refreshed_at = EXCLUDED.refreshed_at
-"""
-
-
-async def refresh_weights() -> int:
-    """Recomputes every tag's IDF over the sharing candidates; returns the tags written."""
-    result = await _db().execute_query(_REFRESH_WEIGHTS_SQL)
-    return result[0]
-
-
-async def _weights(tag_ids: Iterable[int], conn: BaseDBAsyncClient | None = None):
-    """Weight per tag id; a tag newer than the last refresh weighs as the rarest known."""
-    ids = sorted(set(tag_ids))
-    rows = await _db(conn).execute_query_dict(
-        "SELECT t.id, t.category, t.slug, w.weight, "
-        "(SELECT max(weight) FROM tag_weight) AS top "
-        "FROM tag t LEFT JOIN tag_weight w ON w.tag_id = t.id WHERE t.id = ANY($1::bigint[])",
-        [ids],
-    )
-    return {r["id"]: (r["weight"] or r["top"] or 1.0, TagCategory(r["category"])) for r in rows}
-
-
-async def _remote_tag_ids(conn: BaseDBAsyncClient | None = None) -> list[int]:
-    rows = await Tag.filter(category=TagCategory.CONDITION, slug__in=REMOTE_SLUGS).using_db(
-        _db(conn)
-    )
-    return sorted(t.id for t in rows)
-
-
-async def terms(
-    tag_ids: Sequence[int], remote_ok: bool, conn: BaseDBAsyncClient | None = None
-) -> OpeningTerms:
-    """The opening's tags with their weights, heaviest first, and its required categories."""
-    weights = await _weights(tag_ids, conn)
-    return _terms_from(weights, tag_ids, remote_ok, await _remote_tag_ids(conn))
-
-
-def _terms_from(
-    weights: dict[int, tuple[float, TagCategory]],
-    tag_ids: Iterable[int],
-    remote_ok: bool,
-    remote_tag_ids: list[int],
-) -> OpeningTerms:
-    tags = sorted(
-        ((t, weights[t][0]) for t in set(tag_ids) if t in weights), key=lambda x: (-x[1], x[0])
-    )
-    required, waivable = [], []
-    for category in get_settings().match_required_categories:
-        ids = sorted(t for t, _ in tags if weights[t][1] == category)
-        if ids:
-            required.append(ids)
-            waivable.append(category == TagCategory.LOCATION and remote_ok)
-    return OpeningTerms(tags, required, waivable, remote_tag_ids)
-
-
-def score(terms: OpeningTerms, candidate_tags: Iterable[int]) -> tuple[float, list[int]]:
-    """Score and matched tags (heaviest first) of a candidate; (0, []) when ruled out.
-
-    Adds in the same order as :func:`_select_sql`, so both give the same float.
-    """
-    have = set(candidate_tags)
-    for ids, waive in zip(terms.required, terms.waivable, strict=True):
-        if not have.intersection(ids) and not (waive and have.intersection(terms.remote_tag_ids)):
-            return 0.0, []
-    total, matched = 0.0, []
-    for tag, weight in terms.tags:
-        if tag in have:
-            total += weight
-            matched.append(tag)
-    return total, matched
-
-
-def _select_sql(terms: OpeningTerms, first_param: int) -> tuple[str, list]:
-    """``SELECT candidate_id, score, matched_tag_ids FROM candidate c WHERE ...`` for the
-    terms, parameters numbered from ``first_param``; the caller adds conditions."""
-    args: list = []
-
-    def param(value, cast: str) -> str:
-        args.append(value)
-        return f"${first_param + len(args) - 1}::{cast}"
-
-    scores, matched = [], []
-    for tag, weight in terms.tags:
-        # `= ANY` is about twice as fast per row as `@>` (bench/README.md); ids are ints.
-        has = f"{int(tag)} = ANY(c.tag_ids)"
-        scores.append(f"(CASE WHEN {has} THEN {param(weight, 'float8')} ELSE 0 END)")
-        matched.append(f"CASE WHEN {has} THEN {int(tag)} END")
-    where = [
-        "c.sharing",
-        "c.erased_at IS NULL",
-        f"c.tag_ids && {param([t for t, _ in terms.tags], 'int[]')}",
-    ]
-    for ids, waive in zip(terms.required, terms.waivable, strict=True):
-        rule = f"c.tag_ids && {param(ids, 'int[]')}"
-        if waive and terms.remote_tag_ids:
-            rule = f"({rule} OR c.tag_ids && {param(terms.remote_tag_ids, 'int[]')})"
-        where.append(rule)
-    sql = (
-        f"SELECT c.id AS candidate_id, {' + '.join(scores)} AS score, "
-        f"array_remove(ARRAY[{', '.join(matched)}]::int[], NULL) AS matched_tag_ids "
-        f"FROM candidate c WHERE {' AND '.join(where)}"
-    )
-    return sql, args
-
-
 # --- maintaining the table --------------------------------------------------------------
 
 
@@ -277,7 +138,7 @@ async def rebuild_opening(opening_id: int, limit: int = MAX_MATCHES) -> int:
             return 0
         opening = rows[0]
         found = await terms(opening["tag_ids"], opening["remote_ok"], conn)
-        select, args = _select_sql(found, 3)
+        select, args = select_sql(found, 3)
         kept = await conn.execute_query_dict(
             "WITH best AS ("
             f"  {select} ORDER BY score DESC, candidate_id DESC LIMIT $2"
@@ -357,10 +218,10 @@ async def _scored(openings: list[dict], tags: list[int], conn) -> list[tuple[int
     if not tags or not openings:
         return []
     rows = []
-    remote = await _remote_tag_ids(conn)
-    weights = await _weights({t for o in openings for t in o["tag_ids"]}, conn)
+    remote = await remote_tags(conn)
+    weights = await tag_weights({t for o in openings for t in o["tag_ids"]}, conn)
     for opening in openings:
-        found = _terms_from(weights, opening["tag_ids"], opening["remote_ok"], remote)
+        found = terms_from(weights, opening["tag_ids"], opening["remote_ok"], remote)
         value, matched = score(found, tags)
         if matched and value >= opening["floor"]:
             rows.append((opening["id"], value, matched))
@@ -414,10 +275,3 @@ async def drop_closed() -> int:
         "WHERE o.id = m.opening_id AND o.status <> 'OPEN')"
     )
     return result[0]
-
-
-async def weights_older_than(hours: int) -> bool:
-    """Whether the tag weights are missing or were refreshed more than ``hours`` ago."""
-    rows = await _db().execute_query_dict("SELECT max(refreshed_at) AS at FROM tag_weight")
-    at = rows[0]["at"]
-    return at is None or (datetime.now(UTC) - at).total_seconds() > hours * 3600

@@ -14,7 +14,7 @@ itself to earn credits. When a referral registers, :func:`flag` looks for signal
 A flagged referral is ``HELD``: it may qualify (the person counts for this company only) but
 never settles until the operator approves it; a rejected one never counts, and one that had
 already settled is clawed back by an audited ``CLAWBACK`` ledger entry. Every referral also
-waits ``referral_hold_hours`` after qualifying before it settles (server.network.credits).
+waits ``referral_hold_hours`` after qualifying before it settles (server.network.settlement).
 Loopback addresses carry no information (a local proxy): they are not recorded and raise no
 signal; run uvicorn with ``--proxy-headers`` behind a proxy so the client address is real.
 """

@@ -10,7 +10,7 @@ any rejection marked a silver medalist, the latest rejection time, and the compa
 opening that fits best.
 
 Fit = share of an opening's tags the person has (shared tags ÷ the opening's tags), at least
-one shared tag. A plain overlap: ``server.network.matching``'s IDF weights are network-wide
+one shared tag. A plain overlap: ``server.network.scoring``'s IDF weights are network-wide
 and meant for strangers; here the company ranks its own openings for a person it already knows.
 """
 

@@ -19,7 +19,7 @@ from server.models import (
     ReferralStatus,
     Tag,
 )
-from server.network import matching
+from server.network import matching, scoring
 from server.principal import Principal
 from tests.e2e.conftest import ROOT
 from tests.web.candidate_helpers import make_referral
@@ -96,7 +96,7 @@ async def test_candidate_walk_from_referral_to_erasure(
     wanted = await openings.create(
         Principal(None, company_b.company_id), "Pythonエンジニア", "", ["Python", "東京"]
     )
-    await matching.refresh_weights()
+    await scoring.refresh_weights()
     await matching.rebuild_opening(wanted.id)
     assert await network_matches(company_b, wanted.id) == [card_id]
 

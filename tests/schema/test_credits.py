@@ -6,7 +6,7 @@ from strawberry import relay
 from tortoise import connections
 
 from server.models import ApiKey, AuditEvent, CreditEntry, CreditKind
-from server.network import credits
+from server.network import credits, settlement
 from tests.server.test_credits import qualify
 
 ADJUST = """
@@ -154,7 +154,7 @@ async def test_credit_ledger_is_for_companies(operator):
 
 async def test_referral_progress_counts_toward_the_next_credit(company_a):
     await qualify(company_a.company_id, 23)
-    await credits.settle(company_a.company_id)
+    await settlement.settle(company_a.company_id)
     await qualify(company_a.company_id, 1)
 
     data = await company_a(PROGRESS)
@@ -172,7 +172,7 @@ async def test_referral_progress_counts_toward_the_next_credit(company_a):
 
 async def test_ledger_check_is_ok_until_a_balance_is_tampered(operator, company_a, company_b):
     await qualify(company_a.company_id, 10)
-    await credits.settle(company_a.company_id)
+    await settlement.settle(company_a.company_id)
     await credits.post(company_b.company_id, 2, CreditKind.ADJUSTMENT, "b:1")
     assert (await operator(LEDGER_CHECK))["operator"]["ledgerCheck"] == {
         "ok": True,

@@ -12,7 +12,7 @@ from schema import node
 from schema.schema import schema
 from server.candidates import consent
 from server.models import Applicant, Candidate, ConsentScope
-from server.network import matching, tags
+from server.network import scoring, tags, taxonomy
 from workers.settings import worker_settings
 
 CREATE_OPENING = """
@@ -43,7 +43,7 @@ query($id: ID!) { node(id: $id) { __typename ... on CandidateCard { id headline 
 
 @pytest_asyncio.fixture(autouse=True)
 async def seeded(redis, settings):
-    await tags.seed()
+    await taxonomy.seed()
     await redis.delete(settings.queue_name)
 
 
@@ -62,7 +62,7 @@ async def person(email: str, *texts: str) -> Candidate:
 
 async def open_role(caller, *texts: str, remote_ok: bool = False) -> str:
     """Creates an opening over GraphQL and lets the real worker build its matches."""
-    await matching.refresh_weights()
+    await scoring.refresh_weights()
     data = await caller(
         CREATE_OPENING,
         {"input": {"title": "データアナリスト", "tags": list(texts), "remoteOk": remote_ok}},

@@ -19,7 +19,7 @@ from server.models import (
     Referral,
     RejectionReason,
 )
-from server.network import credits, matching
+from server.network import credits, matching, scoring
 from tests.fixtures.pool import OPERATOR, make_member, make_opening
 from tests.schema.test_introductions import gid
 
@@ -140,7 +140,7 @@ async def network(company_a, company_b, make_company):
             token_hash=f"{application.id:064d}",
             expires_at=datetime.now(UTC) + timedelta(days=30),
         )
-    await matching.refresh_weights()
+    await scoring.refresh_weights()
     await matching.rebuild_opening(opening.id)
     return {"opening": gid("Opening", opening.id), "company": gid("Company", a.id)}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest_asyncio
 
 from server.models import Tag
-from server.network import tags
+from server.network import tags, taxonomy
 
 TAGS = """
 query($category: TagCategory, $search: String) {
@@ -19,7 +19,7 @@ NODE = "query($id: ID!) { node(id: $id) { id ... on Tag { slug labelEn } } }"
 
 @pytest_asyncio.fixture(autouse=True)
 async def seeded(app) -> None:
-    await tags.seed()
+    await taxonomy.seed()
 
 
 async def test_search_is_normalised_like_tags(company_a):

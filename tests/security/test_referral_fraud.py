@@ -22,7 +22,7 @@ from server.models import (
     ReferralReview,
     ReferralStatus,
 )
-from server.network import credits, referral_fraud
+from server.network import credits, referral_fraud, settlement
 from tests.fixtures.graphql import Caller
 from tests.server.test_credits import balance, qualify
 from tests.web.candidate_helpers import PROFILE as WEB_PROFILE
@@ -143,12 +143,12 @@ async def test_referrals_settle_only_after_the_holding_period(settings, monkeypa
     monkeypatch.setattr(settings, "referral_hold_hours", 72)
     rows = await qualified(company_a.company_id, 10)
 
-    early = await credits.settle(company_a.company_id)
-    due_early = await credits.companies_due()
+    early = await settlement.settle(company_a.company_id)
+    due_early = await settlement.companies_due()
     await Referral.filter(id__in=[r.id for r in rows]).update(
         qualified_at=datetime.now(UTC) - timedelta(hours=73)
     )
-    late = await credits.settle(company_a.company_id)
+    late = await settlement.settle(company_a.company_id)
 
     assert (early, due_early) == ([], [])
     assert len(late) == 1
@@ -162,11 +162,11 @@ async def test_a_held_referral_waits_for_the_operator_and_a_rejection_claws_back
     await Referral.filter(id=rows[0].id).update(
         review=ReferralReview.HELD, fraud_flags=["COMPANY_NETWORK"]
     )
-    held_back = await credits.settle(company_a.company_id)
+    held_back = await settlement.settle(company_a.company_id)
 
     # when the operator approves it, the ten settle
     approved = await operator(APPROVE, {"input": {"referralId": gid(rows[0]), "note": "確認済み"}})
-    settled = await credits.settle(company_a.company_id)
+    settled = await settlement.settle(company_a.company_id)
     assert (held_back, len(settled)) == ([], 1)
     assert approved["approveReferral"]["referral"]["review"] == "APPROVED"
     assert await balance(company_a.company_id) == 1

@@ -20,7 +20,7 @@ from server.models import (
     Referral,
     ReferralStatus,
 )
-from server.network import credits
+from server.network import credits, settlement
 from server.principal import Principal
 from tests.fixtures.graphql import OPERATOR
 from workers.network.credits import settle_credits
@@ -54,7 +54,7 @@ async def test_settle_turns_every_full_ten_into_one_credit(company_a):
     await qualify(company_a.company_id, 25)
 
     # when
-    written = await credits.settle(company_a.company_id)
+    written = await settlement.settle(company_a.company_id)
 
     # then
     assert [(e.delta, e.kind, e.balance_after) for e in written] == [
@@ -69,16 +69,16 @@ async def test_settle_turns_every_full_ten_into_one_credit(company_a):
         settled = await Referral.filter(settlement_id=entry.id)
         assert len(settled) == 10
         assert all(r.status == ReferralStatus.SETTLED and r.settled_at for r in settled)
-    assert await credits.progress(company_a.company_id) == credits.Progress(
+    assert await settlement.progress(company_a.company_id) == settlement.Progress(
         qualified=25, settled=20, toward_next_credit=5, credits_earned=2
     )
 
 
 async def test_settle_again_writes_nothing_new(company_a):
     await qualify(company_a.company_id, 25)
-    await credits.settle(company_a.company_id)
+    await settlement.settle(company_a.company_id)
 
-    again = await credits.settle(company_a.company_id)
+    again = await settlement.settle(company_a.company_id)
 
     assert again == []
     assert await CreditEntry.filter(kind=CreditKind.SETTLEMENT).count() == 2
@@ -88,7 +88,7 @@ async def test_settle_again_writes_nothing_new(company_a):
 async def test_concurrent_settlements_never_credit_twice(company_a):
     await qualify(company_a.company_id, 25)
 
-    runs = await asyncio.gather(*(credits.settle(company_a.company_id) for _ in range(5)))
+    runs = await asyncio.gather(*(settlement.settle(company_a.company_id) for _ in range(5)))
 
     assert sum(len(r) for r in runs) == 2
     assert await CreditEntry.filter(kind=CreditKind.SETTLEMENT).count() == 2
@@ -99,13 +99,13 @@ async def test_concurrent_settlements_never_credit_twice(company_a):
 
 async def test_remainder_is_settled_once_it_makes_ten(company_a):
     await qualify(company_a.company_id, 25)
-    await credits.settle(company_a.company_id)
+    await settlement.settle(company_a.company_id)
 
     await qualify(company_a.company_id, 5)
-    written = await credits.settle(company_a.company_id)
+    written = await settlement.settle(company_a.company_id)
 
     assert len(written) == 1
-    progress = await credits.progress(company_a.company_id)
+    progress = await settlement.progress(company_a.company_id)
     assert (progress.qualified, progress.settled, progress.toward_next_credit) == (30, 30, 0)
     assert progress.credits_earned == 3
 
@@ -114,8 +114,8 @@ async def test_settle_only_counts_the_company_s_own_referrals(company_a, company
     await qualify(company_a.company_id, 9)
     await qualify(company_b.company_id, 10)
 
-    assert await credits.settle(company_a.company_id) == []
-    assert len(await credits.settle(company_b.company_id)) == 1
+    assert await settlement.settle(company_a.company_id) == []
+    assert len(await settlement.settle(company_b.company_id)) == 1
     assert (await balance(company_a.company_id), await balance(company_b.company_id)) == (0, 1)
 
 

@@ -42,7 +42,7 @@ from server.models import (
     Referral,
     ReferralStatus,
 )
-from server.network import credits, introduction_answers, introductions
+from server.network import credits, introduction_answers, introductions, settlement
 from server.principal import Principal
 from tests.server.test_credits import qualify
 
@@ -106,7 +106,7 @@ async def request_introduction(company_id: int, opening_id: int) -> Introduction
 
 async def settle_concurrently(company_id: int, runs: int) -> int:
     """``runs`` settlements at once, each in its own task (so its own connection)."""
-    results = await asyncio.gather(*(credits.settle(company_id) for _ in range(runs)))
+    results = await asyncio.gather(*(settlement.settle(company_id) for _ in range(runs)))
     return sum(len(r) for r in results)
 
 
@@ -182,14 +182,14 @@ def make_machine(loop: asyncio.AbstractEventLoop) -> type[RuleBasedStateMachine]
         def settle(self, company: str, runs: int) -> None:
             written = run(settle_concurrently(self.ids[company], runs))
 
-            due = self.qualified[company] // credits.REFERRALS_PER_CREDIT
+            due = self.qualified[company] // settlement.REFERRALS_PER_CREDIT
             assert written == due - self.earned[company]
             self.earned[company] = due
             self.balance[company] += written
-            progress = run(credits.progress(self.ids[company]))
+            progress = run(settlement.progress(self.ids[company]))
             assert progress.credits_earned == due
             assert progress.toward_next_credit == (
-                self.qualified[company] % credits.REFERRALS_PER_CREDIT
+                self.qualified[company] % settlement.REFERRALS_PER_CREDIT
             )
 
         @rule(targets=(spends, posts), company=st.sampled_from(COMPANIES))
@@ -306,7 +306,7 @@ def make_machine(loop: asyncio.AbstractEventLoop) -> type[RuleBasedStateMachine]
                 row = by_id[company_id]
                 assert row["stored"] == row["computed"] == self.balance[name] >= 0
                 assert row["earned"] == self.earned[name]
-                assert row["earned"] <= self.qualified[name] // credits.REFERRALS_PER_CREDIT
+                assert row["earned"] <= self.qualified[name] // settlement.REFERRALS_PER_CREDIT
             assert not [m for m in await credits.ledger_check() if m.company_id in ids]
             await self._check_settlements(ids)
             refunds = await rows(_REFUNDS, ids)
@@ -331,13 +331,13 @@ def make_machine(loop: asyncio.AbstractEventLoop) -> type[RuleBasedStateMachine]
         async def _check_settlements(self, ids: list[int]) -> None:
             sizes = await rows(_SETTLEMENT_SIZES, ids)
             assert all(
-                s["referrals"] == credits.REFERRALS_PER_CREDIT
+                s["referrals"] == settlement.REFERRALS_PER_CREDIT
                 and s["same_company"]
                 and s["all_settled"]
                 for s in sizes
             )
             settled = Referral.filter(company_id__in=ids, status=ReferralStatus.SETTLED)
-            assert await settled.count() == len(sizes) * credits.REFERRALS_PER_CREDIT
+            assert await settled.count() == len(sizes) * settlement.REFERRALS_PER_CREDIT
             assert not await settled.filter(settlement_id__isnull=True).exists()
             assert not await Referral.filter(
                 company_id__in=ids, status=ReferralStatus.QUALIFIED, settlement_id__isnull=False

@@ -8,14 +8,14 @@ from datetime import timedelta
 import pytest_asyncio
 
 from server.models import Locale
-from server.network import tags
+from server.network import taxonomy
 from server.pool import followup_mails, followups
 from tests.fixtures.pool import T0, make_company, make_member, make_opening
 
 
 @pytest_asyncio.fixture
 async def seeded():
-    await tags.seed()
+    await taxonomy.seed()
 
 
 async def test_an_alert_names_what_fits_by_category(seeded):

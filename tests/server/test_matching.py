@@ -23,7 +23,7 @@ from server.models import (
     Referral,
     ReferralStatus,
 )
-from server.network import matching, tags
+from server.network import matching, scoring, tags, taxonomy
 from server.principal import Principal
 from tests.fixtures.graphql import OPERATOR
 from workers.network import matching as matching_jobs
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.usefixtures("seeded", "empty_queue")
 
 @pytest_asyncio.fixture
 async def seeded():
-    await tags.seed()
+    await taxonomy.seed()
 
 
 @pytest_asyncio.fixture
@@ -74,7 +74,7 @@ async def opening(owner: Principal, *texts: str, remote_ok: bool = False) -> int
 
 
 async def build(opening_id: int) -> None:
-    await matching.refresh_weights()
+    await scoring.refresh_weights()
     await matching.rebuild_opening(opening_id)
 
 
@@ -113,9 +113,9 @@ async def test_a_rare_skill_outranks_a_common_city():
 async def test_weights_follow_how_many_candidates_carry_a_tag():
     for i in range(9):
         await person(f"p{i}@example.jp", "tokyo", *(["python"] if i < 3 else []))
-    await matching.refresh_weights()
+    await scoring.refresh_weights()
 
-    found = await matching.terms(await tag_ids("tokyo", "python", "cobol"), remote_ok=True)
+    found = await scoring.terms(await tag_ids("tokyo", "python", "cobol"), remote_ok=True)
 
     weights = dict(found.tags)
     tokyo, python, cobol = await tag_ids("tokyo", "python", "cobol")
@@ -283,7 +283,7 @@ async def test_the_list_keeps_the_best_candidates_up_to_its_size():
         await person(f"p{i}@example.jp", "python", "tokyo")
     best = await person("best@example.jp", "python", "tokyo", "rust")
     wanted = await opening(owner, "python", "tokyo", "rust")
-    await matching.refresh_weights()
+    await scoring.refresh_weights()
 
     kept = await matching.rebuild_opening(wanted, limit=2)
 
@@ -296,7 +296,7 @@ async def test_a_new_opening_is_matched_by_the_worker(redis):
     # given
     owner = await company("株式会社エー")
     fit = await person("fit@example.jp", "python", "tokyo")
-    await matching.refresh_weights()
+    await scoring.refresh_weights()
 
     # when: created through the core, which queues the rebuild after the commit
     created = await openings.create(owner, "Python開発", "", ["Python", "東京"], redis=redis)
@@ -401,7 +401,7 @@ async def test_rebuilds_and_patches_running_at_once_agree():
     steady = await person("steady@example.jp", "python", "tokyo")
     moving = await person("moving@example.jp", "excel", "tokyo")
     wanted = await opening(owner, "python", "tokyo", "rust")
-    await matching.refresh_weights()
+    await scoring.refresh_weights()
     await Candidate.filter(id=moving.id).update(tag_ids=await tag_ids("python", "rust", "tokyo"))
 
     # when: separate connections, interleaved

@@ -10,7 +10,7 @@ import pytest_asyncio
 
 from server.errors import DomainError, ErrorCode
 from server.models import Tag, TagCategory
-from server.network import tags
+from server.network import tags, taxonomy
 from server.operator import tag_upkeep
 from server.principal import Principal
 from server.text import fold, normalize
@@ -18,7 +18,7 @@ from server.text import fold, normalize
 
 @pytest_asyncio.fixture
 async def seeded() -> int:
-    return await tags.seed()
+    return await taxonomy.seed()
 
 
 async def _slugs(texts: list[str], category: TagCategory | None = None) -> list[str]:
@@ -49,9 +49,9 @@ def test_normalize_tag_text(text, expected):
 
 def test_taxonomy_covers_skills_job_types_prefectures_and_conditions():
     counts = defaultdict(int)
-    for entry in tags.taxonomy():
+    for entry in taxonomy.taxonomy():
         counts[entry.category] += 1
-    prefectures = [e for e in tags.taxonomy() if e.label_ja[-1] in "都道府県"]
+    prefectures = [e for e in taxonomy.taxonomy() if e.label_ja[-1] in "都道府県"]
 
     assert 80 <= counts[TagCategory.SKILL] <= 130
     assert 25 <= counts[TagCategory.JOB_TYPE] <= 45
@@ -62,7 +62,7 @@ def test_taxonomy_covers_skills_job_types_prefectures_and_conditions():
 
 def test_taxonomy_is_clean_and_unambiguous():
     owners: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    for entry in tags.taxonomy():
+    for entry in taxonomy.taxonomy():
         assert entry.slug == tags.new_slug(entry.slug), entry.slug
         assert normalize(entry.label_ja) == entry.label_ja and entry.label_en
         for key in (entry.slug, fold(entry.label_ja), fold(entry.label_en), *entry.synonyms):
@@ -74,12 +74,12 @@ def test_taxonomy_is_clean_and_unambiguous():
 
 
 async def test_seed_is_idempotent():
-    first = await tags.seed()
+    first = await taxonomy.seed()
     count = await Tag.all().count()
 
-    second = await tags.seed()
+    second = await taxonomy.seed()
 
-    assert first == count == len(tags.taxonomy())
+    assert first == count == len(taxonomy.taxonomy())
     assert second == 0
     assert await Tag.all().count() == count
     assert await Tag.filter(reviewed=False).count() == 0
@@ -92,7 +92,7 @@ async def test_seed_adopts_a_free_text_tag_and_keeps_added_synonyms(seeded):
     await Tag.filter(slug="python").update(synonyms=["パイソン", "python3", "py", "cpython"])
 
     # when
-    changed = await tags.seed()
+    changed = await taxonomy.seed()
 
     # then
     adopted = await Tag.get(id=free.id)

@@ -11,7 +11,7 @@ from server.applications import openings
 from server.candidates import consent
 from server.candidates import profiles as candidates
 from server.models import Candidate, ConsentScope, Tag, TagCategory
-from server.network import matching, tags
+from server.network import matching, scoring, tags, taxonomy
 from server.operator import tag_upkeep
 from server.principal import Principal
 from server.text import split_compound, split_list
@@ -20,7 +20,7 @@ from tests.fixtures.graphql import OPERATOR
 
 @pytest_asyncio.fixture
 async def seeded():
-    await tags.seed()
+    await taxonomy.seed()
 
 
 @pytest.mark.parametrize(
@@ -129,7 +129,7 @@ async def test_a_remote_candidate_typed_in_locations_matches_a_remote_opening(se
     opening = await openings.create(owner, "バックエンド", "", ["python", "tokyo"], remote_ok=True)
 
     # when
-    await matching.refresh_weights()
+    await scoring.refresh_weights()
     await matching.rebuild_opening(opening.id)
 
     # then the remote waiver applies

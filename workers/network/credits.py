@@ -12,15 +12,15 @@ from typing import Any
 from arq import cron
 
 from server.errors import NotFound
-from server.network import credits
+from server.network import settlement
 
 
 async def settle_credits(ctx: dict[str, Any], company_id: int | None = None) -> int:
     """Settles one company, or every company that is due; returns the credits written."""
     if company_id is None:
-        return await credits.settle_due()
+        return await settlement.settle_due()
     try:
-        return len(await credits.settle(company_id))
+        return len(await settlement.settle(company_id))
     except NotFound:  # the company is gone: nothing to settle, nothing to retry
         return 0
 

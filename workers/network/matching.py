@@ -11,7 +11,7 @@ from typing import Any
 
 from arq import cron
 
-from server.network import matching
+from server.network import matching, scoring
 
 
 async def match_opening(ctx: dict[str, Any], opening_id: int) -> int:
@@ -30,8 +30,8 @@ async def sweep_matches(ctx: dict[str, Any]) -> int:
     Returns the openings queued."""
     await matching.drop_closed()
     stale = await matching.stale_openings()
-    if stale and await matching.weights_older_than(hours=1):
-        await matching.refresh_weights()
+    if stale and await scoring.weights_older_than(hours=1):
+        await scoring.refresh_weights()
     for opening_id in stale:
         await matching.enqueue_opening(ctx["redis"], opening_id, sweep=True)
     return len(stale)

@@ -11,7 +11,7 @@ from schema import node
 from schema.context import Info
 from schema.pagination import Connection
 from server import models as m
-from server.network import credits
+from server.network import credits, settlement
 
 CreditKind = strawberry.enum(
     m.CreditKind,
@@ -52,7 +52,7 @@ class CreditEntryConnection(Connection[CreditEntry]):
 
 
 @strawberry.type(
-    description=f"Referrals on the way to credits: every {credits.REFERRALS_PER_CREDIT} "
+    description=f"Referrals on the way to credits: every {settlement.REFERRALS_PER_CREDIT} "
     "qualified referrals earn one credit."
 )
 class ReferralProgress:
@@ -63,12 +63,12 @@ class ReferralProgress:
     settled: int = strawberry.field(description="Qualified referrals already counted in a credit.")
     toward_next_credit: int = strawberry.field(
         description=f"Qualified referrals waiting for the next credit: 0 to "
-        f"{credits.REFERRALS_PER_CREDIT - 1} once settled (settlement runs within minutes)."
+        f"{settlement.REFERRALS_PER_CREDIT - 1} once settled (settlement runs within minutes)."
     )
     credits_earned: int = strawberry.field(description="Credits earned from referrals so far.")
 
     @classmethod
-    def from_progress(cls, progress: credits.Progress) -> ReferralProgress:
+    def from_progress(cls, progress: settlement.Progress) -> ReferralProgress:
         return cls(
             qualified=progress.qualified,
             settled=progress.settled,
