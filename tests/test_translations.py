@@ -40,7 +40,6 @@ FIELDS = (
     "conditions",
     "desired_conditions",
     "confirm",
-    "name",
 )
 PRIVACY = ("collect", "use", "share", "follow_up", "keep", "rights", "contact")
 # Keys built at run time: prefix -> the values that complete them.
@@ -80,6 +79,7 @@ LITERAL = re.compile(
     r'"((?:link|csrf|throttled|form|join|join_sent|me_sent|erased|portal|errors)'
     r'\.[a-zA-Z_.]+)"'
 )
+FIELD_CALL = re.compile(r"""\bfield\(\s*["']([a-z_]+)["']""")
 # ...and any dotted string in web code or a template that names a key uses it.
 DOTTED = re.compile(r"""["']([a-z_]+(?:\.[a-zA-Z_]+)+)["']""")
 
@@ -100,6 +100,9 @@ def used_keys() -> set[str]:
         used |= set(LITERAL.findall(path.read_text("utf-8")))
     for prefix, values in DYNAMIC.items():
         used |= {f"{prefix}.{value}" for value in values}
+    # The form macro labels a field with ``fields.<name>``: field("name", ...) in a template.
+    for path in (ROOT / "web" / "templates").glob("**/*.html"):
+        used |= {f"fields.{name}" for name in FIELD_CALL.findall(path.read_text("utf-8"))}
     used |= {f"errors.{code.value}" for code in ErrorCode} & set(i18n.catalog("ja"))
     used.add("errors.INVALID")
     return {key for key in used if not key.endswith((".", ".html", ".py"))}

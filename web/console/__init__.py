@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from web.console import dashboard, sign_in, team  # noqa: F401  (registers their routes)
+from web.console import dashboard, sign_in, team
 from web.console.routing import ROUTES
+
+PAGES = (dashboard, team)  # imported for their routes
 
 
 def routes() -> list[Route]:
