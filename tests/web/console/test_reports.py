@@ -20,7 +20,7 @@ def _number(text: str) -> int:
 
 
 async def test_every_number_on_the_page_equals_the_graphql_report(client, console_member):
-    history, companies = await seed_history()
+    _, companies = await seed_history()
     for company in companies:
         member = await console_member(MemberRole.VIEWER, company_id=company.id)
         page = await member.get(PERIOD)
