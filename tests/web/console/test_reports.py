@@ -68,5 +68,5 @@ async def test_a_period_that_cannot_be_read_shows_this_month_and_says_so(console
         assert page.status_code == 200, query
         assert "今月分を表示しています" in page.text, query
     full_width = await member.get("/app/reports?from=２０２６-０３-０２&to=２０２６-０３-２９")
-    assert "2026-03-02 から 2026-03-29 まで" in full_width.text
+    assert "2026-03-02から2026-03-29まで" in full_width.text
     assert (await member.get("/app/reports/secrets.csv")).status_code == 404
