@@ -36,7 +36,7 @@ def _day_start(day: date) -> datetime:
 
 
 async def query(principal: Principal, filters: Filters) -> QuerySet[Application]:
-    """The caller's applications matching ``filters``, newest application first."""
+    """The caller's applications matching ``filters`` (unordered)."""
     found = records.scoped(principal)
     text = normalize(filters.text)[:MAX_TEXT]
     if text:
@@ -57,14 +57,20 @@ async def query(principal: Principal, filters: Filters) -> QuerySet[Application]
         found = found.filter(applied_at__gte=_day_start(filters.applied_from))
     if filters.applied_to is not None:
         found = found.filter(applied_at__lt=_day_start(filters.applied_to + timedelta(days=1)))
-    return found.order_by("-applied_at", "-id")
+    return found
 
 
 async def page(
     principal: Principal, filters: Filters, *, offset: int, limit: int
 ) -> tuple[list[Application], int]:
-    """One page of the matches (with applicant and opening loaded) and the total count."""
+    """One page of the matches, newest application first (with applicant and opening
+    loaded), and the total count."""
     found = await query(principal, filters)
     total = await found.count()
-    rows = await found.offset(offset).limit(limit).prefetch_related("applicant", "opening")
+    rows = (
+        await found.order_by("-applied_at", "-id")
+        .offset(offset)
+        .limit(limit)
+        .prefetch_related("applicant", "opening")
+    )
     return list(rows), total
