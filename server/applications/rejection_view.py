@@ -20,7 +20,6 @@ from server.models import (
     MailMessage,
     MailStatus,
     Opening,
-    Referral,
 )
 from server.principal import Principal
 
@@ -129,8 +128,7 @@ async def done(principal: Principal, application: Application) -> Done | None:
         raise NotFound("application", ["applicationId"])
     if application.status != ApplicationStatus.REJECTED:
         return None
-    referral = await Referral.filter(application_id=application.id).order_by("id").first()
-    mail = await MailMessage.filter(referral_id=referral.id).first() if referral else None
+    _, mail = await rejections.made_by(application)
     if mail is None:
         return Done(None, None, True)
     waiting = mail.status == MailStatus.PENDING and mail.send_after > datetime.now(UTC)

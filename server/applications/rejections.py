@@ -211,12 +211,31 @@ async def apply(
     return Rejection(application, referral, message)
 
 
-async def _existing_rejection(application: Application) -> Rejection:
+async def made_by(application: Application) -> tuple[Referral | None, MailMessage | None]:
+    """The referral and the mail a rejection made: the mail its referral carries, or the
+    plain mail (a reason without invitation has no referral) queued when it was decided."""
     referral = await Referral.filter(application_id=application.id).order_by("id").first()
-    message = None
     if referral is not None:
-        message = await MailMessage.filter(referral_id=referral.id).first()
-    return Rejection(application, referral, message)
+        return referral, await MailMessage.filter(referral_id=referral.id).first()
+    if application.decided_at is None:
+        return None, None
+    applicant = await Applicant.get(id=application.applicant_id)
+    key = f"rejection:{application.company_id}:{applicant.email_normalized}:"
+    message = (
+        await MailMessage.filter(
+            kind=MailKind.REJECTION,
+            referral_id=None,
+            dedupe_key__startswith=key,
+            created_at__gte=application.decided_at - timedelta(seconds=5),
+        )
+        .order_by("id")
+        .first()
+    )
+    return None, message
+
+
+async def _existing_rejection(application: Application) -> Rejection:
+    return Rejection(application, *await made_by(application))
 
 
 async def _reject_locked(
@@ -354,8 +373,7 @@ async def unreject(principal: Principal, application_id: int) -> Application:
             raise DomainError(
                 ErrorCode.WRONG_STATE, "the application is not rejected", ["applicationId"]
             )
-        referral = await Referral.filter(application_id=application.id).order_by("id").first()
-        message = await MailMessage.filter(referral_id=referral.id).first() if referral else None
+        referral, message = await made_by(application)
         if message is not None:
             # Atomic against the sender's claim: only a still-pending, not yet due mail cancels.
             cancelled = await MailMessage.filter(

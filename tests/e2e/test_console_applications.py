@@ -56,7 +56,7 @@ async def test_a_recruiter_bulk_rejects_with_a_preview_and_undoes_one(
 
     # searches the list
     await page.goto("/app/applications")
-    assert "4件中 1〜4件を表示" in await page.inner_text("#count")
+    assert "4件中1〜4件を表示" in await page.inner_text("#count")
     await screenshots.take(page, "console-applications")
     await page.fill("#q", "花子")
     await page.click("button:has-text('検索')")

@@ -248,6 +248,9 @@ async def _preview(
             "confirm": confirm,
             "labels": LABELS,
             "placeholder": rejection_view.LINK_PLACEHOLDER,
+            "has_links": any(
+                rejection_view.LINK_PLACEHOLDER in p.mail.text for p in previews if p.mail
+            ),
         },
         page_path=request.url.path,
     )

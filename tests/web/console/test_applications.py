@@ -53,7 +53,7 @@ async def test_search_by_name_email_status_opening_and_date(console_member):
     page = await owner.get("/app/applications")
     assert page.status_code == 200
     assert all(name in page.text for name, _ in PEOPLE)
-    assert "4件中 1〜4件を表示" in page.text
+    assert "4件中1〜4件を表示" in page.text
 
     by_name = await owner.get("/app/applications?q=花子")
     assert "佐藤 花子" in by_name.text and "山田 太郎" not in by_name.text
@@ -81,7 +81,7 @@ async def test_the_list_pages_by_fifty(console_member):
     assert "1 / 2ページ" in first.text
     second = await owner.get("/app/applications?page=2")
     assert len(re.findall(r"data-application=", second.text)) == 5
-    assert "55件中 51〜55件を表示" in second.text
+    assert "55件中51〜55件を表示" in second.text
 
 
 async def test_detail_shows_history_and_status_changes(console_member):
@@ -277,3 +277,20 @@ async def test_another_companys_ids_get_404_everywhere_and_nothing_changes(conso
     assert (await Application.get(id=mine.id)).status == ApplicationStatus.APPLIED
     assert (await RejectionReason.get(id=their_reason.id)).active
     assert (await a.get("/app/applications")).text.count("山田 太郎") == 0
+
+
+async def test_undo_also_stops_the_mail_of_a_reason_without_invitation(console_member, redis):
+    owner = await console_member(MemberRole.RECRUITER)
+    await accounts.update_settings(_company(owner.company_id), undo_window_minutes=30)
+    _, [application] = await seed(owner.company_id, PEOPLE[:1])
+    path = f"/app/applications/{application.id}"
+    preview = await owner.get(f"{path}/reject?reason=misconduct&send_mail=1")
+    assert "パートナー企業" not in preview.text  # the plain mail, no network invitation
+    assert "XXXXXXXXXXXX" not in preview.text  # no personal link to explain
+    await owner.post(f"{path}/reject", {"reason": "misconduct", "send_mail": "1"}, form_page=path)
+    mail = await MailMessage.get(company_id=owner.company_id, kind=MailKind.REJECTION)
+    assert mail.referral_id is None
+    page = await owner.get(path)
+    assert "送信待ち" in page.text and "不採用を取り消す" in page.text
+    await owner.post(f"{path}/undo", form_page=path)
+    assert (await MailMessage.get(id=mail.id)).status == MailStatus.CANCELLED
