@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from server import audit
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import RejectionKind, RejectionReason
 from server.principal import Permission, Principal
@@ -127,7 +128,7 @@ async def upsert(
     if errors:
         raise DomainError.many(errors)
     await ensure_defaults(company_id)
-    reason, _ = await RejectionReason.update_or_create(
+    reason, created = await RejectionReason.update_or_create(
         company_id=company_id,
         code=code[:64],
         defaults={
@@ -138,6 +139,10 @@ async def upsert(
             "active": active,
         },
     )
+    await audit.record(
+        principal, "rejection_reason.upsert", "RejectionReason", reason.id,
+        code=reason.code, created=created, active=active,
+    )  # fmt: skip
     return reason
 
 

@@ -127,7 +127,7 @@ async def test_a_recruiter_bulk_rejects_with_a_preview_and_undoes_one(
     )
 
 
-async def test_a_viewer_cannot_reject(page):
+async def test_a_viewer_cannot_reject(page, screenshots):
     company_id, [taro, *_] = await _company()
     viewer = await add_member(company_id, MemberRole.VIEWER, "etsuran@minato.example.jp")
     await sign_in_browser(page, viewer)
@@ -146,4 +146,9 @@ async def test_a_viewer_cannot_reject(page):
     assert answer.status == 403
     assert re.search("許可されていません", await answer.text())
     assert (await Application.get(id=taro.id)).status == ApplicationStatus.APPLIED
+    # the reasons catalogue: readable, not editable
+    await page.goto("/app/applications/reasons")
+    assert "他の候補者に決定" in await page.inner_text("#reasons")
+    assert await page.locator("form[action='/app/applications/reasons/add']").count() == 0
+    await screenshots.take(page, "console-reject-reasons")
     assert page.console_errors == []

@@ -163,6 +163,8 @@ async def test_bulk_reject_previews_each_mail_and_rejects_all(console_member, re
     assert (
         await MailMessage.filter(company_id=owner.company_id, kind=MailKind.REJECTION).count() == 3
     )
+    audited = AuditEvent.filter(action="application.reject", member_id=owner.member_id)
+    assert sorted(int(i) for i in await audited.values_list("target_id", flat=True)) == ids
 
 
 async def test_a_hired_application_is_left_out_of_a_bulk_rejection(console_member):
@@ -189,6 +191,8 @@ async def test_the_reasons_catalogue(console_member):
     )  # fmt: skip
     assert added.status_code == 303
     reason = await RejectionReason.get(company_id=owner.company_id, code="location_mismatch")
+    event = await AuditEvent.get(action="rejection_reason.upsert", target_id=str(reason.id))
+    assert event.member_id == owner.member_id
     again = await owner.post(
         "/app/applications/reasons/add",
         {"name_ja": "重複", "name_en": "Location mismatch"},
