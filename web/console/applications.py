@@ -233,7 +233,9 @@ async def _preview(
     request: Request, principal: Principal, ids: list[int], *, back: str, confirm: str
 ) -> Response:
     query = request.query_params
-    previews = await rejection_view.preview(principal, ids, **_decision(query))
+    decision = _decision(query)
+    previews = await rejection_view.preview(principal, ids, **decision)
+    reason, note = await rejection_reasons.find(principal.require_company(), decision["reason"])
     changing = [p for p in previews if p.outcome not in UNCHANGED]
     return await view.render(
         request,
@@ -241,6 +243,9 @@ async def _preview(
         "console/application_reject.html",
         {
             "previews": previews,
+            "decision": decision,
+            "reason": reason,
+            "note": note,
             "echo": _echo(query),
             "ids": [p.application.id for p in changing],
             "rejectable": changing,

@@ -110,6 +110,8 @@ async def test_reject_shows_the_exact_mail_then_rejects_and_undoes(console_membe
     assert preview.status_code == 200
     assert "【株式会社コンソール】選考結果のご連絡" in preview.text
     assert "山田 太郎様" in preview.text and "「営業職」の求人" in preview.text
+    decision = preview.text.split('id="decision"')[1].split("</dl>")[0]
+    assert "スキル・経験が要件に合わない" in decision and "次点候補" in decision
     assert (await Application.get(id=application.id)).status == ApplicationStatus.APPLIED
     assert not await MailMessage.filter(
         company_id=owner.company_id, kind=MailKind.REJECTION
