@@ -214,7 +214,7 @@ async def apply(
 async def made_by(application: Application) -> tuple[Referral | None, MailMessage | None]:
     """The referral and the mail a rejection made: the mail its referral carries, or the
     plain mail (a reason without invitation has no referral) queued when it was decided."""
-    referral = await Referral.filter(application_id=application.id).order_by("id").first()
+    referral = await Referral.filter(application_id=application.id).order_by("-id").first()
     if referral is not None:
         return referral, await MailMessage.filter(referral_id=referral.id).first()
     if application.decided_at is None:
@@ -228,7 +228,7 @@ async def made_by(application: Application) -> tuple[Referral | None, MailMessag
             dedupe_key__startswith=key,
             created_at__gte=application.decided_at - timedelta(seconds=5),
         )
-        .order_by("id")
+        .order_by("-id")
         .first()
     )
     return None, message
@@ -376,9 +376,13 @@ async def unreject(principal: Principal, application_id: int) -> Application:
         referral, message = await made_by(application)
         if message is not None:
             # Atomic against the sender's claim: only a still-pending, not yet due mail cancels.
+            # It gives up its day's key, so a rejection decided again that day mails again.
             cancelled = await MailMessage.filter(
                 id=message.id, status=MailStatus.PENDING, send_after__gt=datetime.now(UTC)
-            ).update(status=MailStatus.CANCELLED)
+            ).update(
+                status=MailStatus.CANCELLED,
+                dedupe_key=f"{message.dedupe_key}:cancelled:{message.id}",
+            )
             if not cancelled:
                 raise DomainError(
                     ErrorCode.WRONG_STATE,

@@ -153,6 +153,38 @@ async def test_unreject_inside_the_undo_window_sends_no_mail(
     assert (await Referral.get()).status == ReferralStatus.CANCELLED
 
 
+async def test_rejected_again_after_an_undo_the_person_gets_the_new_mail(
+    company_a, redis, smtp_server, smtp_settings, fresh_mail_ids
+):
+    await Company.filter(id=company_a.company_id).update(undo_window_minutes=10)
+    opening_id = await open_role(company_a)
+    await company_a(IMPORT, {"input": {"rows": [row(1, opening_id, status="IN_REVIEW")]}})
+    [application_id] = await applications_of(company_a)
+    await company_a(REJECT, {"input": {"applicationId": application_id}})
+    await company_a(UNREJECT, {"input": {"applicationId": application_id}})
+
+    # the same day, decided again: a new mail, and a second undo cancels that one
+    await company_a(REJECT, {"input": {"applicationId": application_id}})
+    statuses = [m.status for m in await MailMessage.all().order_by("id")]
+    assert statuses == [MailStatus.CANCELLED, MailStatus.PENDING]
+    undone = await company_a(UNREJECT, {"input": {"applicationId": application_id}})
+    assert undone["unrejectApplication"]["userErrors"] == []
+    statuses = [m.status for m in await MailMessage.all().order_by("id")]
+    assert statuses == [MailStatus.CANCELLED, MailStatus.CANCELLED]
+    assert [r.status for r in await Referral.all()] == [ReferralStatus.CANCELLED] * 2
+
+    # decided a third time, the mail goes out once the window has passed
+    await company_a(REJECT, {"input": {"applicationId": application_id}})
+    await MailMessage.filter(status=MailStatus.PENDING).update(
+        send_after=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    from server.mail import sweeper
+
+    await sweeper.sweep(redis)
+    await drain()
+    assert [m.rcpt_tos for m in smtp_server.received] == [["person1@example.jp"]]
+
+
 async def test_unreject_after_the_mail_went_out_is_refused(
     company_a, redis, smtp_server, smtp_settings, fresh_mail_ids
 ):
