@@ -77,9 +77,15 @@ async def send_at(principal: Principal, candidate_id: int, now: datetime) -> dat
     return await mail_budget.place(candidate_id, desired)
 
 
-async def choices(principal: Principal, candidate_id: int, now: datetime) -> list[Fit]:
+@dataclass(frozen=True)
+class Choice:
+    fit: Fit
+    sent: bool  # already sent to the person (it cannot be sent again)
+
+
+async def choices(principal: Principal, candidate_id: int, now: datetime) -> list[Choice]:
     """The caller's open openings the person never applied to, best fitting first (those
-    sharing no tag last, newest first, score 0).
+    sharing no tag last, newest first, score 0), each saying whether it was already sent.
 
     Raises:
         NotFound: the person is not in the caller's pool now.
@@ -92,13 +98,21 @@ async def choices(principal: Principal, candidate_id: int, now: datetime) -> lis
         company_id, list(person.tag_ids or []), applied=applied, limit=MAX_CHOICES
     )
     seen = {f.opening_id for f in fitting} | set(applied)
-    others = (
-        await Opening.filter(company_id=company_id, status=OpeningStatus.OPEN)
-        .exclude(id__in=list(seen) or [0])
-        .order_by("-opened_at", "-id")
-        .limit(MAX_CHOICES)
+    rows = await Opening.filter(company_id=company_id, status=OpeningStatus.OPEN).order_by(
+        "-opened_at", "-id"
     )
-    return [*fitting, *(Fit(o.id, o.title, 0.0, []) for o in others)][:MAX_CHOICES]
+    fits = [*fitting, *(Fit(o.id, o.title, 0.0, []) for o in rows if o.id not in seen)]
+    fits = fits[:MAX_CHOICES]
+    keys = {
+        followups.alert_key(company_id, candidate_id, o): o.id
+        for o in rows
+        if o.id in {f.opening_id for f in fits}
+    }
+    taken = await MailMessage.filter(dedupe_key__in=list(keys) or [""]).values_list(
+        "dedupe_key", flat=True
+    )
+    sent = {keys[k] for k in taken}
+    return [Choice(f, f.opening_id in sent) for f in fits]
 
 
 async def _opening(company_id: int, opening_id: int) -> Opening:

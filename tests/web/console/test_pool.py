@@ -7,6 +7,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from server.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
     AuditEvent,
     Company,
     MailKind,
@@ -50,6 +53,19 @@ async def seed(company_id: int) -> dict:
         evaluation=2,
         rejected_at=NOW - timedelta(days=200),
     )
+    for application in await Application.filter(company_id=company_id):
+        await ApplicationEvent.create(
+            company_id=company_id,
+            application=application,
+            status=ApplicationStatus.APPLIED,
+            at=application.applied_at,
+        )
+        await ApplicationEvent.create(
+            company_id=company_id,
+            application=application,
+            status=ApplicationStatus.REJECTED,
+            at=application.decided_at,
+        )
     return {"taro": taro, "hanako": hanako, "data": data, "java": java, "past": past}
 
 
@@ -132,6 +148,7 @@ async def test_an_opening_goes_out_once_and_a_second_waits_for_the_cap(
     path = f"/app/pool/{seeded['taro'].id}"
     before = await owner.get(path)
     assert "今お送りすると、すぐに配信されます。" in before.text
+    assert "バックエンドエンジニア: 不採用" in before.text  # the timeline's status changes
 
     sent = await owner.post(f"{path}/send", {"opening_id": str(seeded["data"].id)}, form_page=path)
     assert sent.status_code == 303
@@ -146,6 +163,7 @@ async def test_an_opening_goes_out_once_and_a_second_waits_for_the_cap(
 
     again = await owner.post(f"{path}/send", {"opening_id": str(seeded["data"].id)}, form_page=path)
     assert again.status_code == 422 and "既にご案内済みです" in again.text
+    assert re.search(rf'value="{seeded["data"].id}" disabled>データエンジニア', again.text)
 
     held = await owner.post(f"{path}/send", {"opening_id": str(seeded["java"].id)}, form_page=path)
     assert held.status_code == 303
