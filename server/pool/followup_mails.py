@@ -91,7 +91,7 @@ REAPPROACH = {
         "subject": "【{{ company_name }}】求人「{{ opening_title }}」のご案内",
         "body": """{{ candidate_name }}様
 
-以前は弊社の選考にご応募いただき、誠にありがとうございました。
+以前、弊社の選考にご応募いただき、誠にありがとうございました。
 現在募集中の求人「{{ opening_title }}」が{% if matched %}、{{ candidate_name }}様の{{ matched }}に{% else %}{{ candidate_name }}様に{% endif %}合いそうなため、ご案内いたします。
 
 ご興味があれば、こちらから再応募いただけます（確認画面でボタンを押すまで応募にはなりません）:

@@ -173,9 +173,14 @@ async def _queue(company: Company, opening: Opening, row: dict, now: datetime) -
     if opening.id in applied:
         raise DomainError(ErrorCode.INVALID, "the person applied to this opening", ["openingId"])
     fit = talent_pool.fit_of(list(opening.tag_ids or []), list(candidate.tag_ids or []))
-    found = await tags.by_ids(fit.matched_tag_ids if fit else [])
+    matched = fit.matched_tag_ids if fit else []
+    found = await tags.by_ids(matched)
     english = candidate.locale == "en"
-    labels = [(t.category, t.label_en if english else t.label_ja) for t in found.values()]
+    labels = [
+        (found[t].category, found[t].label_en if english else found[t].label_ja)
+        for t in matched
+        if t in found
+    ]
     unsubscribe = await outbox.unsubscribe_url(candidate.email)
     rendered = followup_mails.opening_alert(
         candidate.locale,

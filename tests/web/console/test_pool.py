@@ -80,9 +80,9 @@ async def test_the_pool_is_filtered_as_the_api_filters_it(console_member):
     page = await owner.get("/app/pool")
     assert page.status_code == 200
     assert sorted(names(page.text)) == ["佐藤 花子", "山田 太郎"]
-    assert "該当 2 名" in page.text
+    assert "該当2名" in page.text
     row = page.text.split(f'data-person="{seeded["taro"].id}"')[1].split("</tr>")[0]
-    assert "データエンジニア" in row and "一致度 100%" in row and "シルバーメダリスト" in row
+    assert "データエンジニア" in row and "一致度100%" in row and "シルバーメダリスト" in row
 
     async def shown(query: str) -> list[str]:
         answer = await owner.get(f"/app/pool?{query}")
@@ -159,7 +159,7 @@ async def test_an_opening_goes_out_once_and_a_second_waits_for_the_cap(
     assert first.send_after <= datetime.now(UTC)
     assert "/a/" in first.body_text  # the re-apply link
     until = (first.send_after + followups.ALERT_INTERVAL).astimezone(JAPAN)
-    assert f"{until:%Y-%m-%d %H:%M} まで配信が保留されます" in page.text
+    assert f"{until:%Y-%m-%d %H:%M}まで配信が保留されます" in page.text
 
     again = await owner.post(f"{path}/send", {"opening_id": str(seeded["data"].id)}, form_page=path)
     assert again.status_code == 422 and "既にご案内済みです" in again.text
@@ -169,7 +169,7 @@ async def test_an_opening_goes_out_once_and_a_second_waits_for_the_cap(
     assert held.status_code == 303
     page = await owner.get(held.headers["location"])
     assert "送信上限のため、下記の日時まで送信を保留します" in page.text
-    assert f"{until:%Y-%m-%d %H:%M} まで送信を保留しています" in page.text
+    assert f"{until:%Y-%m-%d %H:%M}まで送信を保留しています" in page.text
     second = await MailMessage.get(candidate_id=seeded["taro"].id, subject__contains="Java")
     assert second.send_after == first.send_after + followups.ALERT_INTERVAL
 
