@@ -230,6 +230,10 @@ async def test_a_viewer_reads_the_pool_and_changes_nothing(console_member):
     page = await viewer.get(path)
     assert page.status_code == 200 and "オーナーのメモ" in page.text
     assert f"{path}/send" not in page.text and f"{path}/notes" not in page.text
+    english = await viewer.get(f"{path}?lang=en")
+    assert "Timeline" in english.text and "Sent now, it goes out at once." in english.text
+    listing = await viewer.get("/app/pool?lang=en")
+    assert "2 people" in listing.text and "100% fit" in listing.text
     for target, data in (
         (f"{path}/notes", {"note": "閲覧者のメモ"}),
         (f"{path}/notes/{note.id}/delete", {}),
