@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import strawberry
@@ -10,6 +11,7 @@ from strawberry import relay
 from schema import node
 from schema.applications.openings.types import Opening, load_opening
 from schema.context import Info
+from schema.dataloader import Loader
 from schema.network.tags.types import Tag, load_tags
 from schema.pagination import Connection
 from server.errors import DomainError
@@ -41,6 +43,13 @@ class PoolNote(relay.Node):
             author_name=note.author or None,
             own=note.own,
         )
+
+
+class PoolNotesLoader(Loader[int, list[notes.Note]]):
+    """The notes of a page of pool entries (people the caller just read from its pool)."""
+
+    async def fetch(self, ids: Sequence[int]) -> Mapping[int, list[notes.Note]]:
+        return await notes.of_entries(self.caller, list(ids))
 
 
 @node.register("PoolNote")
@@ -110,8 +119,8 @@ class PoolEntry(relay.Node):
         description="The company members' notes on the person, newest first (at most 100)."
     )
     async def notes(self, info: Info) -> list[PoolNote]:
-        found = await notes.list_for(info.context.caller, self.id, datetime.now(UTC))
-        return [PoolNote.from_note(n) for n in found]
+        found = await PoolNotesLoader.of(info).load(self.id)
+        return [PoolNote.from_note(n) for n in found or []]
 
     @classmethod
     def from_entry(cls, entry: talent_pool.PoolEntry) -> PoolEntry:

@@ -101,6 +101,20 @@ async def add(principal: Principal, candidate_id: int, body: str, now: datetime)
     return (await _notes(principal, [row]))[0]
 
 
+async def of_entries(principal: Principal, candidate_ids: list[int]) -> dict[int, list[Note]]:
+    """The caller's notes on people it already read from its pool (``talent_pool.entries``),
+    by person, newest first (at most 100 each); one query for a whole page."""
+    rows = await PoolNote.filter(
+        company_id=principal.require_company(), candidate_id__in=list(candidate_ids) or [0]
+    ).order_by("-created_at", "-id")
+    found: dict[int, list[Note]] = {}
+    for note in await _notes(principal, rows):
+        listed = found.setdefault(note.candidate_id, [])
+        if len(listed) < MAX_LISTED:
+            listed.append(note)
+    return found
+
+
 async def list_for(principal: Principal, candidate_id: int, now: datetime) -> list[Note]:
     """The notes on a person of the caller's pool, newest first.
 
@@ -108,12 +122,7 @@ async def list_for(principal: Principal, candidate_id: int, now: datetime) -> li
         NotFound: the person is not in the caller's pool now.
     """
     await in_pool(principal, candidate_id, now)
-    rows = (
-        await PoolNote.filter(company_id=principal.require_company(), candidate_id=candidate_id)
-        .order_by("-created_at", "-id")
-        .limit(MAX_LISTED)
-    )
-    return await _notes(principal, rows)
+    return (await of_entries(principal, [candidate_id])).get(candidate_id, [])
 
 
 async def _row(principal: Principal, note_id: int, now: datetime) -> PoolNote:
