@@ -93,7 +93,7 @@ async def events(principal: Principal, candidate_id: int, now: datetime) -> list
     found = [
         *[
             Event(at=n.created_at, kind="note", note=n)
-            for n in await notes.list_for(principal, candidate_id, now)
+            for n in (await notes.of_entries(principal, [candidate_id])).get(candidate_id, [])
         ],
         *await _mails(company_id, candidate_id, sorted({e for _, e in applicants})),
         *await _statuses(company_id, [i for i, _ in applicants]),
