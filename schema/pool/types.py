@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import strawberry
@@ -10,9 +11,53 @@ from strawberry import relay
 from schema import node
 from schema.applications.openings.types import Opening, load_opening
 from schema.context import Info
+from schema.dataloader import Loader
 from schema.network.tags.types import Tag, load_tags
 from schema.pagination import Connection
-from server.pool import talent_pool
+from server.errors import DomainError
+from server.pool import notes, talent_pool
+
+
+@strawberry.type(
+    description="A note of the company's members on a person of its talent pool, seen by the "
+    "company only."
+)
+class PoolNote(relay.Node):
+    id: relay.NodeID[int]
+    body: str = strawberry.field(description="The note, up to 2,000 characters.")
+    created_at: datetime = strawberry.field(description="When it was written (UTC).")
+    author_name: str | None = strawberry.field(
+        description="The member who wrote it (name, or address without one); null when "
+        "written with an API key."
+    )
+    own: bool = strawberry.field(
+        description="Whether the caller wrote it (only its writer may delete it)."
+    )
+
+    @classmethod
+    def from_note(cls, note: notes.Note) -> PoolNote:
+        return cls(
+            id=note.id,
+            body=note.body,
+            created_at=note.created_at,
+            author_name=note.author or None,
+            own=note.own,
+        )
+
+
+class PoolNotesLoader(Loader[int, list[notes.Note]]):
+    """The notes of a page of pool entries (people the caller just read from its pool)."""
+
+    async def fetch(self, ids: Sequence[int]) -> Mapping[int, list[notes.Note]]:
+        return await notes.of_entries(self.caller, list(ids))
+
+
+@node.register("PoolNote")
+async def load_pool_note(info: Info, pk: int) -> PoolNote | None:
+    try:
+        return PoolNote.from_note(await notes.get(info.context.caller, pk, datetime.now(UTC)))
+    except DomainError:
+        return None
 
 
 @strawberry.type(description="One of the company's open openings, as it fits a pool member.")
@@ -69,6 +114,13 @@ class PoolEntry(relay.Node):
             opening_id=self.best.opening_id,
             matched_tag_ids=self.best.matched_tag_ids,
         )
+
+    @strawberry.field(
+        description="The company members' notes on the person, newest first (at most 100)."
+    )
+    async def notes(self, info: Info) -> list[PoolNote]:
+        found = await PoolNotesLoader.of(info).load(self.id)
+        return [PoolNote.from_note(n) for n in found or []]
 
     @classmethod
     def from_entry(cls, entry: talent_pool.PoolEntry) -> PoolEntry:

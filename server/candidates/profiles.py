@@ -26,6 +26,7 @@ from server.models import (
     MailKind,
     MailMessage,
     MailStatus,
+    PoolNote,
     ProvisionRecord,
     Tag,
     TagCategory,
@@ -276,6 +277,8 @@ async def erase(candidate_id: int, *, redis: ArqRedis | None = None) -> Candidat
         await candidate.save()
         # Links mailed to the person stop working; mails not sent yet are not sent.
         await CandidateToken.filter(candidate_id=candidate.id).delete()
+        # The companies' notes on the person go with the profile.
+        await PoolNote.filter(candidate_id=candidate.id).delete()
         await MailMessage.filter(candidate_id=candidate.id, status=MailStatus.PENDING).update(
             status=MailStatus.CANCELLED
         )

@@ -49,6 +49,7 @@ from server.models.network import (
     Tag,
     TagWeight,
 )
+from server.models.pool import PoolNote
 from server.models.records import AuditEvent, IdempotencyRecord, WorkerHeartbeat
 from server.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -86,6 +87,7 @@ __all__ = [
     "OpeningMatch",
     "OpeningMatchRun",
     "OpeningStatus",
+    "PoolNote",
     "ProvisionRecord",
     "Referral",
     "ReferralReview",

@@ -85,6 +85,43 @@ Unsubscribe: {{ unsubscribe_url }}
     },
 }
 
+# A member sends one chosen open opening to a person of the pool (a re-approach).
+REAPPROACH = {
+    "ja": {
+        "subject": "【{{ company_name }}】求人「{{ opening_title }}」のご案内",
+        "body": """{{ candidate_name }}様
+
+以前、弊社の選考にご応募いただき、誠にありがとうございました。
+現在募集中の求人「{{ opening_title }}」が{% if matched %}、{{ candidate_name }}様の{{ matched }}に{% else %}{{ candidate_name }}様に{% endif %}合いそうなため、ご案内いたします。
+
+ご興味があれば、こちらから再応募いただけます（確認画面でボタンを押すまで応募にはなりません）:
+{{ reapply_url }}
+
+このメールは、{{ candidate_name }}様が弊社からのご連絡にご同意いただいたため、お送りしています。同意の取り消しやメールの一時停止は、マイページからいつでもできます: {{ portal_url }}
+
+{{ company_name }} 採用担当
+
+配信停止: {{ unsubscribe_url }}
+""",
+    },
+    "en": {
+        "subject": "{{ company_name }}: an opening for you, {{ opening_title }}",
+        "body": """Dear {{ candidate_name }},
+
+Thank you again for applying to {{ company_name }} before. Our open position "{{ opening_title }}" may fit {% if matched %}your {{ matched }}{% else %}you{% endif %}, so we would like to let you know about it.
+
+If you are interested, apply again here (nothing is sent before you confirm on the page):
+{{ reapply_url }}
+
+You receive this mail because you agreed to hear from {{ company_name }}. You can withdraw that consent or pause mails at any time from your page: {{ portal_url }}
+
+{{ company_name }} Recruiting
+
+Unsubscribe: {{ unsubscribe_url }}
+""",
+    },
+}
+
 # How the alert names what fits, by the matched tags' category (in this order).
 MATCHED_WORDS = {
     "ja": {
@@ -218,10 +255,12 @@ def opening_alert(
     reapply_url: str,
     portal_url: str,
     unsubscribe_url: str,
+    reapproach: bool = False,
 ) -> RenderedMail:
-    """The new-opening alert; ``matched`` are the (category, label) of the tags that fit."""
+    """The new-opening alert; ``matched`` are the (category, label) of the tags that fit.
+    ``reapproach``: the text of an opening a member chose to send (not a new one)."""
     return templates.render(
-        OPENING_ALERT[_lang(locale)],
+        (REAPPROACH if reapproach else OPENING_ALERT)[_lang(locale)],
         {
             "candidate_name": candidate_name,
             "company_name": company_name,

@@ -15,6 +15,9 @@ from server.models import (
     Company,
     Introduction,
     IntroductionStatus,
+    Member,
+    MemberRole,
+    PoolNote,
     ProvisionRecord,
     Referral,
     RejectionReason,
@@ -54,6 +57,7 @@ PAGES = {
         "totalCount edges { node { name tags { slug }"
         " bestOpening { score opening { title } matchedTags { slug } } } }",
     ),
+    "talentPool notes": ("talentPool", "edges { node { name notes { body authorName } } }"),
     "matches": (
         "matches",
         "edges { node { score candidate { headline tags { slug } } matchedTags { slug } } }",
@@ -108,9 +112,11 @@ async def network(company_a, company_b, make_company):
     b = await Company.get(id=company_b.company_id)
     opening = await make_opening(a, "データエンジニア", "python", "sql")
     reason = await RejectionReason.filter(company_id=a.id).first()
+    writer = await Member.create(company_id=a.id, email="hr@a.example.jp", role=MemberRole.OWNER)
     for i in range(ROWS):
         await make_opening(a, f"求人 {i}", "python", f"skill-{i}")
         member = await make_member(a, f"a{i}@example.jp", "python", f"skill-{i}", opening=opening)
+        await PoolNote.create(company_id=a.id, candidate_id=member.id, member=writer, body="メモ")
         theirs = await make_member(b, f"b{i}@example.jp", "python", "sql")
         await make_member(b, f"m{i}@example.jp", "python", "sql")  # a match of A's opening
         await Introduction.create(

@@ -22,6 +22,7 @@ COMPANY_MAILS = {
     "rejection without invitation": templates.PLAIN["ja"],
     "follow-up": followup_mails.FOLLOW_UP["ja"],
     "new-opening alert": followup_mails.OPENING_ALERT["ja"],
+    "re-approach": followup_mails.REAPPROACH["ja"],
 }
 # The network's mails.
 NETWORK_MAILS = {

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from web.console import applications, dashboard, rejection_reasons, reports, sign_in, team
+from web.console import applications, dashboard, pool, rejection_reasons, reports, sign_in, team
 from web.console.routing import ROUTES
 
-PAGES = (dashboard, reports, team, applications, rejection_reasons)  # imported for their routes
+PAGES = (
+    applications,
+    dashboard,
+    pool,
+    rejection_reasons,
+    reports,
+    team,
+)  # imported for their routes
 
 
 def routes() -> list[Route]:
