@@ -15,7 +15,14 @@ from babel.messages.extract import extract_from_dir
 
 from server import i18n
 from server.errors import ErrorCode
-from server.models import CompanyStatus, IntroductionStatus, MailKind, MemberRole
+from server.models import (
+    ApplicationStatus,
+    CompanyStatus,
+    IntroductionStatus,
+    MailKind,
+    MemberRole,
+    ReferralStatus,
+)
 from server.webhooks import notify
 from web import pages
 from web.console import view as console_view
@@ -55,6 +62,8 @@ DYNAMIC = {
     "admin.company_status": [s.value for s in CompanyStatus],
     "console.nav": [key for key, _ in console_view.NAV],
     "console.role": [r.value for r in MemberRole],
+    "console.imports.encoding": ["utf-8", "utf-8-sig", "utf-16", "cp932", "xlsx"],
+    "console.exports.value": [s.value for s in (*ApplicationStatus, *ReferralStatus)],
     "mail.member_sign_in": ("subject", "body"),
     "mail.member_invitation": ("subject", "body"),
     # server/webhooks/notify.py ``_EVENT_MAILS``.

@@ -1,0 +1,175 @@
+"""The console's import in steps: an uploaded file kept server-side (never the rows from the
+browser), its columns mapped (remembered per company), a dry run, then the import in chunks
+with its progress recorded on the upload.
+
+The import runs in the request, chunk by chunk, each chunk committed with the rows done: no
+worker has to be up for it, a 10,000-row file takes seconds, and a request cut short (a
+deploy, a timeout) leaves the rows done recorded; posting again resumes there (the import is
+idempotent per row and per chunk), while a second concurrent post is refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from arq.connections import ArqRedis
+
+from server import audit
+from server.applications import ats_reader
+from server.errors import DomainError, ErrorCode, NotFound
+from server.models import ImportMapping, ImportUpload
+from server.principal import Permission, Principal
+
+UPLOAD_TTL = timedelta(hours=24)
+CHUNK = 500
+# An import whose request ended without finishing may be resumed after this long.
+STALE_RUN = timedelta(minutes=5)
+MAX_FILENAME = 200
+
+
+async def remembered(company_id: int) -> dict[str, str]:
+    return {m.header: m.field for m in await ImportMapping.filter(company_id=company_id)}
+
+
+async def upload(principal: Principal, filename: str, data: bytes) -> ImportUpload:
+    """Reads the file (DomainError on field ``file`` when it cannot be imported) and keeps it
+    with the mapping guessed from known and remembered headers."""
+    company_id = principal.require_company()
+    principal.require(Permission.WRITE)
+    if not data:
+        raise DomainError(ErrorCode.REQUIRED, "choose a file", ["file"])
+    table = ats_reader.read_table(data)
+    now = datetime.now(UTC)
+    await ImportUpload.filter(expires_at__lt=now).delete()
+    return await ImportUpload.create(
+        token=secrets.token_urlsafe(24),
+        company_id=company_id,
+        member_id=principal.member_id,
+        filename=(filename or "import.csv")[-MAX_FILENAME:],
+        content=data,
+        mapping=ats_reader.guess_mapping(table.headers, await remembered(company_id)),
+        total_rows=len(table.rows),
+        expires_at=now + UPLOAD_TTL,
+    )
+
+
+async def get(principal: Principal, token: str) -> ImportUpload:
+    """The company's upload (NOT_FOUND for another company's, an expired one or none)."""
+    found = await ImportUpload.get_or_none(
+        token=token, company_id=principal.require_company(), expires_at__gt=datetime.now(UTC)
+    )
+    if found is None:
+        raise NotFound("import")
+    return found
+
+
+async def recent(principal: Principal, limit: int = 10) -> list[ImportUpload]:
+    return (
+        await ImportUpload.filter(
+            company_id=principal.require_company(), expires_at__gt=datetime.now(UTC)
+        )
+        .order_by("-created_at")
+        .limit(limit)
+    )
+
+
+def table(found: ImportUpload) -> ats_reader.Table:
+    if found.finished_at is not None:
+        raise DomainError(ErrorCode.WRONG_STATE, "this file was imported already", ["file"])
+    return ats_reader.read_table(bytes(found.content))
+
+
+async def save_mapping(principal: Principal, token: str, mapping: list[str]) -> ImportUpload:
+    """Sets the columns' fields and remembers the company's own choices for next time."""
+    principal.require(Permission.WRITE)
+    found = await get(principal, token)
+    headers = table(found).headers
+    mapping = [f if f in ats_reader.FIELDS else ats_reader.IGNORED for f in mapping]
+    mapping = (mapping + [ats_reader.IGNORED] * len(headers))[: len(headers)]
+    errors = ats_reader.check_mapping(mapping)
+    if errors:
+        raise DomainError.many(errors)
+    found.mapping = mapping
+    await found.save(update_fields=["mapping"])
+    for header, field in ats_reader.to_remember(headers, mapping).items():
+        await ImportMapping.update_or_create(
+            {"field": field}, company_id=found.company_id, header=header[:200]
+        )
+    known = [ats_reader.header_key(h) for h in headers]
+    await ImportMapping.filter(
+        company_id=found.company_id,
+        header__in=[k for k in known if k not in ats_reader.to_remember(headers, mapping)],
+    ).delete()
+    return found
+
+
+def _parsed(found: ImportUpload) -> ats_reader.Parsed:
+    mapping = list(found.mapping)
+    errors = ats_reader.check_mapping(mapping)
+    if errors:
+        raise DomainError.many(errors)
+    return ats_reader.parse_rows(table(found), mapping)
+
+
+async def dry_run(principal: Principal, token: str) -> ats_reader.Outcome:
+    """What the import would do, with every row's problems; nothing is written."""
+    principal.require(Permission.WRITE)
+    parsed = _parsed(await get(principal, token))
+    outcome = ats_reader.Outcome()
+    async for _ in ats_reader.import_parsed(
+        principal, parsed, outcome, chunk=ats_reader.MAX_ROWS, dry_run=True
+    ):
+        pass
+    return outcome
+
+
+async def run(principal: Principal, token: str, redis: ArqRedis | None) -> ImportUpload:
+    """Imports the file from the rows done so far; the content is dropped when finished."""
+    principal.require(Permission.WRITE)
+    found = await get(principal, token)
+    parsed = _parsed(found)
+    await _claim(found)
+    outcome = ats_reader.Outcome.from_json(found.result)
+    async for done in ats_reader.import_parsed(
+        principal,
+        parsed,
+        outcome,
+        chunk=CHUNK,
+        start=found.done_rows,
+        redis=redis,
+        key=f"console-import:{found.token}",
+    ):
+        found.done_rows, found.result = done, outcome.to_json()
+        found.started_at = datetime.now(UTC)  # a heartbeat: the run is alive
+        await found.save(update_fields=["done_rows", "result", "started_at"])
+    found.finished_at, found.content = datetime.now(UTC), b""
+    await found.save(update_fields=["finished_at", "content"])
+    await audit.record(
+        principal,
+        "applications.import",
+        "ImportUpload",
+        found.id,
+        rows=found.total_rows,
+        created=outcome.created,
+        updated=outcome.updated,
+        rejected=outcome.rejected_rows,
+    )
+    return found
+
+
+async def _claim(found: ImportUpload) -> None:
+    """Marks the run started; refuses while another request is running it."""
+    now = datetime.now(UTC)
+    claimed = (
+        await ImportUpload.filter(id=found.id, finished_at=None)
+        .filter(started_at=None)
+        .update(started_at=now)
+    ) or (
+        await ImportUpload.filter(
+            id=found.id, finished_at=None, started_at__lt=now - STALE_RUN
+        ).update(started_at=now)
+    )
+    if not claimed:
+        raise DomainError(ErrorCode.WRONG_STATE, "this import is running already", ["file"])
+    found.started_at = now
