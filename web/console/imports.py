@@ -4,6 +4,7 @@ server-side (server/applications/import_uploads.py), never from the browser."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
@@ -326,7 +327,7 @@ async def _csv(
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([translate(EXPORT_HEADERS[c]) for c in columns])
-    yield "\ufeff".encode() + buffer.getvalue().encode()
+    yield codecs.BOM_UTF8 + _take(buffer)
     count = 0
     async for row in rows:
         writer.writerow([_cell(v, translate) for v in row])
