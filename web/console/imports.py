@@ -96,7 +96,7 @@ async def _imports_page(
             "uploads": await import_uploads.recent(principal),
             "errors": errors or pages.Errors(),
             "max_mb": ats_reader.MAX_FILE_BYTES // 1_000_000,
-            "max_rows": ats_reader.MAX_ROWS,
+            "max_rows": f"{ats_reader.MAX_ROWS:,}",
         },
         status_code=status_code,
         page_path="/app/imports",
@@ -130,7 +130,7 @@ def _file_errors(request: Request, error: DomainError) -> pages.Errors:
         ErrorCode.TOO_MANY_ITEMS: "console.imports.file_too_many_rows",
     }.get(code, "console.imports.file_unreadable")
     message = pages.t(request)(
-        key, max_mb=ats_reader.MAX_FILE_BYTES // 1_000_000, max_rows=ats_reader.MAX_ROWS
+        key, max_mb=ats_reader.MAX_FILE_BYTES // 1_000_000, max_rows=f"{ats_reader.MAX_ROWS:,}"
     )
     return pages.Errors(fields={"file": message})
 
