@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import codecs
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
-from server.applications import ats_reader, import_uploads
+from server.applications import ats_reader, import_uploads, openings
 from server.companies import accounts
 from server.errors import DomainError, ErrorCode
-from server.models import ApplicationStatus, ImportMapping
+from server.models import (
+    Applicant,
+    ApplicationStatus,
+    AuditEvent,
+    ImportMapping,
+    ImportUpload,
+)
 from server.principal import Principal
 from server.timezones import JAPAN
 from tests.fixtures.console import OPERATOR
@@ -136,3 +142,30 @@ async def test_a_mapping_chosen_once_is_remembered_for_the_company_only():
     with pytest.raises(DomainError) as refused:
         await import_uploads.get(Principal(api_key_id=None, company_id=other.id), first.token)
     assert refused.value.errors[0].code == ErrorCode.NOT_FOUND
+
+
+async def test_an_import_cut_short_resumes_where_it_stopped_and_never_runs_twice():
+    company = (await accounts.create(OPERATOR, "株式会社再開")).company
+    principal = Principal(api_key_id=None, company_id=company.id)
+    await openings.create(principal, "バックエンドエンジニア")
+    found = await import_uploads.upload(principal, "ats.csv", FIXTURE.read_bytes())
+    await import_uploads.save_mapping(principal, found.token, ["externalId", *found.mapping[1:]])
+
+    # a run in progress in another request: refused
+    await ImportUpload.filter(id=found.id).update(started_at=datetime.now(UTC))
+    with pytest.raises(DomainError) as refused:
+        await import_uploads.run(principal, found.token, None)
+    assert refused.value.errors[0].code == ErrorCode.WRONG_STATE
+
+    # a run that stopped after two rows, long ago: resumed from the third row
+    await ImportUpload.filter(id=found.id).update(
+        started_at=datetime.now(UTC) - import_uploads.STALE_RUN * 2,
+        done_rows=2,
+        result={"created": 2, "updated": 0, "unchanged": 0, "problems": []},
+    )
+    done = await import_uploads.run(principal, found.token, None)
+    assert (done.done_rows, done.result["created"]) == (5, 4)  # 2 before + rows 3 and 4
+    assert await Applicant.filter(company_id=company.id).count() == 2  # only rows 3-4 here
+    assert done.finished_at is not None and bytes(done.content) == b""
+    event = await AuditEvent.get(action="applications.import", company_id=company.id)
+    assert event.data["rows"] == 5
