@@ -2,14 +2,17 @@
 browser), its columns mapped (remembered per company), a dry run, then the import in chunks
 with its progress recorded on the upload.
 
-The import runs in the request, chunk by chunk, each chunk committed with the rows done: no
-worker has to be up for it, a 10,000-row file takes seconds, and a request cut short (a
-deploy, a timeout) leaves the rows done recorded; posting again resumes there (the import is
-idempotent per row and per chunk), while a second concurrent post is refused.
+The import runs in the web process, after the answer to the POST (the page then shows the
+rows done as they grow), chunk by chunk, each chunk committed with the rows done. No worker
+has to be up for it and nothing is queued that could be lost unseen: a run cut short (a
+deploy, a crash) leaves its rows done recorded and, once its heartbeat is stale, is resumed
+from there by posting again (the import is idempotent per row); a second run while one is
+alive is refused.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -26,6 +29,7 @@ CHUNK = 500
 # An import whose request ended without finishing may be resumed after this long.
 STALE_RUN = timedelta(minutes=5)
 MAX_FILENAME = 200
+log = logging.getLogger(__name__)
 
 
 async def remembered(company_id: int) -> dict[str, str]:
@@ -124,21 +128,46 @@ async def dry_run(principal: Principal, token: str) -> ats_reader.Outcome:
     return outcome
 
 
-async def run(principal: Principal, token: str, redis: ArqRedis | None) -> ImportUpload:
-    """Imports the file from the rows done so far; the content is dropped when finished."""
+async def start(principal: Principal, token: str) -> ImportUpload:
+    """Claims the import for one run (refused while another is running); the rows are
+    imported by :func:`finish`, in this request or after its answer."""
     principal.require(Permission.WRITE)
     found = await get(principal, token)
-    parsed = _parsed(found)
+    table(found)  # not imported yet
+    errors = ats_reader.check_mapping(list(found.mapping))
+    if errors:
+        raise DomainError.many(errors)
     await _claim(found)
+    return found
+
+
+async def finish(principal: Principal, found: ImportUpload, redis: ArqRedis | None) -> None:
+    """Imports a started upload from its rows done, chunk by chunk, each recorded; the file
+    is dropped at the end. A failure leaves the rows done and the run resumable at once."""
+    try:
+        await _import(principal, found, redis)
+    except Exception:
+        log.exception("import %s stopped after %s rows", found.id, found.done_rows)
+        await ImportUpload.filter(id=found.id).update(started_at=_stalled())
+        raise
+
+
+async def run(principal: Principal, token: str, redis: ArqRedis | None) -> ImportUpload:
+    """:func:`start` and :func:`finish` in one go."""
+    found = await start(principal, token)
+    await finish(principal, found, redis)
+    return found
+
+
+def _stalled() -> datetime:
+    return datetime.now(UTC) - STALE_RUN * 2
+
+
+async def _import(principal: Principal, found: ImportUpload, redis: ArqRedis | None) -> None:
+    parsed = _parsed(found)
     outcome = ats_reader.Outcome.from_json(found.result)
     async for done in ats_reader.import_parsed(
-        principal,
-        parsed,
-        outcome,
-        chunk=CHUNK,
-        start=found.done_rows,
-        redis=redis,
-        key=f"console-import:{found.token}",
+        principal, parsed, outcome, chunk=CHUNK, start=found.done_rows, redis=redis
     ):
         found.done_rows, found.result = done, outcome.to_json()
         found.started_at = datetime.now(UTC)  # a heartbeat: the run is alive
@@ -155,7 +184,6 @@ async def run(principal: Principal, token: str, redis: ArqRedis | None) -> Impor
         updated=outcome.updated,
         rejected=outcome.rejected_rows,
     )
-    return found
 
 
 async def _claim(found: ImportUpload) -> None:

@@ -52,9 +52,10 @@ async def test_upload_map_dry_run_import_and_export(page, screenshots, tmp_path:
     assert await Application.filter(company_id=company.id).count() == 0
     await screenshots.take(page, "console-import-check")
 
-    # the import, with the rows done
+    # the import runs after the answer; the page follows the rows done until it is finished
     await page.click("#run-import")
     await page.wait_for_selector("#import-counts")
+    await page.wait_for_selector("#import-state:has-text('完了')", timeout=30_000)
     assert "5 / 5 行 処理済み" in await page.inner_text("#rows-done")
     assert await page.inner_text("#created") == "4"
     assert "取り込みが完了しました" in await page.inner_text("main")

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
@@ -28,6 +29,7 @@ from web.console.routing import action, done, page, refused
 UPLOAD_BYTES = 8_000_000 - pages.MAX_FORM_BYTES
 SAMPLES = 3
 SHOWN_PROBLEMS = 500
+REFRESH_SECONDS = 2
 
 FIELD_LABELS = {
     "": "console.imports.field.ignore",
@@ -270,18 +272,26 @@ async def check_page(request: Request, principal: Principal) -> Response:
 
 @action("/app/imports/{token}/run", "importApplications")
 async def run(request: Request, principal: Principal, form: FormData) -> Response:
+    """Starts the import and answers at once: the rows are imported after the answer while
+    the progress page shows them done (server/applications/import_uploads.py)."""
     try:
-        found = await import_uploads.run(principal, _token(request), request.app.state.redis)
+        found = await import_uploads.start(principal, _token(request))
     except DomainError as error:
         if (answer := refused(request, error)) is not None:
             return answer
         return done(f"/app/imports/{_token(request)}", "console.ok.import_running")
-    return done(_base(found), "console.ok.import_done")
+    answer = done(_base(found), "console.ok.import_started")
+    answer.background = BackgroundTask(
+        import_uploads.finish, principal, found, request.app.state.redis
+    )
+    return answer
 
 
 async def _progress_page(request: Request, principal: Principal, found: ImportUpload):
     outcome = ats_reader.Outcome.from_json(found.result)
-    return await view.render(
+    running = found.finished_at is None
+    stalled = running and found.started_at < _now() - import_uploads.STALE_RUN
+    answer = await view.render(
         request,
         principal,
         "console/import_progress.html",
@@ -290,14 +300,16 @@ async def _progress_page(request: Request, principal: Principal, found: ImportUp
             "outcome": outcome,
             "problems": _problems(request, outcome.problems, [], []),
             "more_problems": max(0, len(outcome.problems) - SHOWN_PROBLEMS),
-            "running": found.finished_at is None,
-            "stalled": found.finished_at is None
-            and found.started_at is not None
-            and found.started_at < _now() - import_uploads.STALE_RUN,
+            "running": running,
+            "stalled": stalled,
             "percent": found.done_rows * 100 // max(found.total_rows, 1),
         },
         page_path=_base(found),
     )
+    if running and not stalled:
+        # the rows done as they grow, without a script (and without the "started" message)
+        answer.headers["refresh"] = f"{REFRESH_SECONDS}; url={_base(found)}"
+    return answer
 
 
 def _now() -> datetime:

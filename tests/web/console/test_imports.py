@@ -7,6 +7,7 @@ import csv
 import html
 import io
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from server.applications import openings
@@ -184,3 +185,32 @@ async def test_exports_are_excel_csv_of_the_company_only(console_member, redis):
     check = await owner.get(f"{again}/check")
     assert re.search(r'id="will-create">0<', check.text), check.text
     assert re.search(r'id="rejected-rows">0<', check.text)
+
+
+async def test_a_running_import_shows_its_rows_done_and_a_stalled_one_resumes(console_member):
+    owner = await console_member(MemberRole.RECRUITER)
+    await open_role(owner.company_id)
+    path = (await upload(owner, FIXTURE.read_bytes())).headers["location"]
+    page = await owner.get(path)
+    await owner.post(
+        f"{path}/mapping", mapping_form(page.text, column_0="externalId"), form_page=path
+    )
+    found = await ImportUpload.get(company_id=owner.company_id)
+
+    # another request is importing: the page shows the rows done and refreshes itself
+    await ImportUpload.filter(id=found.id).update(started_at=datetime.now(UTC), done_rows=2)
+    running = await owner.get(path)
+    assert "2 / 5 行 処理済み" in running.text and "自動で更新されます" in running.text
+    assert running.headers["refresh"] == f"2; url={path}"
+    refused = await owner.post(f"{path}/run", form_page=path)
+    assert "処理中または完了済み" in (await owner.get(refused.headers["location"])).text
+
+    # its heartbeat is stale: a resume button, which imports the rest
+    await ImportUpload.filter(id=found.id).update(started_at=datetime.now(UTC) - timedelta(hours=1))
+    stalled = await owner.get(path)
+    assert "refresh" not in stalled.headers and "続きから再開" in stalled.text
+    resumed = await owner.post(f"{path}/run", form_page=path)
+    assert resumed.status_code == 303
+    finished = await owner.get(path)
+    assert "5 / 5 行 処理済み" in finished.text and "refresh" not in finished.headers
+    assert await Application.filter(company_id=owner.company_id).count() == 2  # rows 3 and 4
