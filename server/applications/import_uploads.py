@@ -96,16 +96,19 @@ async def save_mapping(principal: Principal, token: str, mapping: list[str]) -> 
         raise DomainError.many(errors)
     found.mapping = mapping
     await found.save(update_fields=["mapping"])
-    for header, field in ats_reader.to_remember(headers, mapping).items():
-        await ImportMapping.update_or_create(
-            {"field": field}, company_id=found.company_id, header=header[:200]
-        )
-    known = [ats_reader.header_key(h) for h in headers]
-    await ImportMapping.filter(
-        company_id=found.company_id,
-        header__in=[k for k in known if k not in ats_reader.to_remember(headers, mapping)],
-    ).delete()
+    await _remember(found.company_id, headers, mapping)
     return found
+
+
+async def _remember(company_id: int, headers: list[str], mapping: list[str]) -> None:
+    """Keeps the choices a known header would not give; forgets those it gives again."""
+    chosen = {k[:200]: f for k, f in ats_reader.to_remember(headers, mapping).items()}
+    for header, field in chosen.items():
+        await ImportMapping.update_or_create({"field": field}, company_id=company_id, header=header)
+    usual = [ats_reader.header_key(h)[:200] for h in headers]
+    await ImportMapping.filter(
+        company_id=company_id, header__in=[k for k in usual if k not in chosen]
+    ).delete()
 
 
 def _parsed(found: ImportUpload) -> ats_reader.Parsed:

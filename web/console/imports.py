@@ -228,14 +228,22 @@ def _problems(
 ) -> list[dict[str, Any]]:
     translate = pages.t(request)
     column = {f: h for h, f in zip(headers, mapping, strict=False) if f}
+    if "openingId" not in column and "openingTitle" in column:
+        column["openingId"] = column["openingTitle"]  # "opening not found": the title's column
     return [
         {
             "line": p.line,
             "column": column.get(p.field) or translate(FIELD_LABELS.get(p.field, "")),
-            "message": translate(PROBLEMS.get(p.code, "console.imports.problem.INVALID")),
+            "message": translate(_problem_key(p)),
         }
         for p in sorted(problems, key=lambda p: p.line)[:SHOWN_PROBLEMS]
     ]
+
+
+def _problem_key(problem: ats_reader.RowProblem) -> str:
+    if problem.code == ErrorCode.INVALID and problem.field == "email":
+        return "console.imports.problem.email_INVALID"
+    return PROBLEMS.get(problem.code, "console.imports.problem.INVALID")
 
 
 @page("/app/imports/{token}/check")

@@ -214,3 +214,31 @@ async def test_a_running_import_shows_its_rows_done_and_a_stalled_one_resumes(co
     finished = await owner.get(path)
     assert "5 / 5 行 処理済み" in finished.text and "refresh" not in finished.headers
     assert await Application.filter(company_id=owner.company_id).count() == 2  # rows 3 and 4
+
+
+async def test_the_dry_run_names_each_bad_row_by_its_line_and_column(console_member):
+    owner = await console_member(MemberRole.RECRUITER)
+    await open_role(owner.company_id)
+    data = (
+        "応募者ID,氏名,メールアドレス,応募職種,ステータス\r\n"
+        "1,山田 太郎,yamada@example.jp,バックエンドエンジニア,選考中\r\n"
+        "2,佐藤 花子,sato-at-example.jp,バックエンドエンジニア,選考中\r\n"
+        "3,鈴木 一郎,suzuki@example.jp,営業マネージャー,選考中\r\n"
+        "4,田中 健,tanaka@example.jp,バックエンドエンジニア,保留\r\n"
+        "1,山田 太郎,yamada@example.jp,バックエンドエンジニア,内定\r\n"
+    ).encode()
+    path = (await upload(owner, codecs.BOM_UTF8 + data)).headers["location"]
+    page = await owner.get(path)
+    assert "UTF-8（BOM付き）" in page.text
+    check = await owner.get(f"{path}/check")  # every header was known: straight to the check
+    rows = re.findall(
+        r'<tr data-line="(\d+)"><th scope="row">[^<]+</th><td>([^<]+)</td><td>([^<]+)</td>',
+        check.text,
+    )
+    assert rows == [
+        ("3", "メールアドレス", "メールアドレスの形式が正しくありません。"),
+        ("4", "応募職種", "該当する求人が見つかりません。求人名をご確認ください。"),
+        ("5", "ステータス", "値を読み取れません（日付・ステータス・評価の形式をご確認ください）。"),
+        ("6", "応募者ID", "前の行と重複しています。"),
+    ]
+    assert re.search(r'id="will-create">1<', check.text)
