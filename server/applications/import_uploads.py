@@ -17,6 +17,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from arq.connections import ArqRedis
+from tortoise.expressions import Q
 
 from server import audit
 from server.applications import ats_reader
@@ -29,6 +30,7 @@ CHUNK = 500
 # An import whose request ended without finishing may be resumed after this long.
 STALE_RUN = timedelta(minutes=5)
 MAX_FILENAME = 200
+KEPT_PER_COMPANY = 20
 log = logging.getLogger(__name__)
 
 
@@ -45,7 +47,7 @@ async def upload(principal: Principal, filename: str, data: bytes) -> ImportUplo
         raise DomainError(ErrorCode.REQUIRED, "choose a file", ["file"])
     table = ats_reader.read_table(data)
     now = datetime.now(UTC)
-    await ImportUpload.filter(expires_at__lt=now).delete()
+    await _sweep(company_id, now)
     return await ImportUpload.create(
         token=secrets.token_urlsafe(24),
         company_id=company_id,
@@ -56,6 +58,21 @@ async def upload(principal: Principal, filename: str, data: bytes) -> ImportUplo
         total_rows=len(table.rows),
         expires_at=now + UPLOAD_TTL,
     )
+
+
+async def _sweep(company_id: int, now: datetime) -> None:
+    """Expired uploads go, and a company keeps at most :data:`KEPT_PER_COMPANY` files."""
+    await ImportUpload.filter(expires_at__lt=now).delete()
+    older = (
+        await ImportUpload.filter(company_id=company_id)
+        .order_by("-created_at")
+        .offset(KEPT_PER_COMPANY - 1)
+        .values_list("id", flat=True)
+    )
+    if older:  # never one being imported
+        await ImportUpload.filter(
+            Q(started_at__isnull=True) | Q(finished_at__isnull=False), id__in=list(older)
+        ).delete()
 
 
 async def get(principal: Principal, token: str) -> ImportUpload:

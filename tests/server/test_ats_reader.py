@@ -169,3 +169,13 @@ async def test_an_import_cut_short_resumes_where_it_stopped_and_never_runs_twice
     assert done.finished_at is not None and bytes(done.content) == b""
     event = await AuditEvent.get(action="applications.import", company_id=company.id)
     assert event.data["rows"] == 5
+
+
+async def test_a_company_keeps_a_bounded_number_of_uploads():
+    company = (await accounts.create(OPERATOR, "株式会社上限")).company
+    principal = Principal(api_key_id=None, company_id=company.id)
+    for _ in range(import_uploads.KEPT_PER_COMPANY + 3):
+        last = await import_uploads.upload(principal, "ats.csv", FIXTURE.read_bytes())
+    kept = await ImportUpload.filter(company_id=company.id).count()
+    assert kept == import_uploads.KEPT_PER_COMPANY
+    assert (await import_uploads.get(principal, last.token)).id == last.id
