@@ -174,14 +174,16 @@ def export_schema(
 
 @app.command("import")
 def import_csv(
-    file: Annotated[Path, typer.Argument(help="CSV export of the ATS (UTF-8).")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV (UTF-8 or Shift_JIS) or Excel (.xlsx) export of the ATS.")
+    ],
     company_key: Annotated[str, typer.Option("--company-key", help="The company's API key.")],
     send_old_mails: Annotated[
         bool, typer.Option(help="Also mail rejections decided more than 30 days ago.")
     ] = False,
     chunk: Annotated[int, typer.Option(help="Rows per transaction.")] = 1000,
 ) -> None:
-    """Imports applications from a CSV file (upsert on externalId), with a progress bar."""
+    """Imports applications from a CSV or Excel file (upsert on externalId), with a progress bar."""
     from relay.importer import run_import
 
     if not file.is_file():

@@ -1,4 +1,5 @@
-"""`relay import`: a CSV file through the same core as importApplications, in chunks."""
+"""`relay import`: a CSV or Excel file through the same reader and core as the console's
+import and importApplications, in chunks."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from pathlib import Path
 
 from rich.progress import Progress
 
-from relay import csv_import
-from server.applications import ats_import
+from server.applications import ats_reader
 from server.companies.auth import AuthError, authenticate
+from server.errors import DomainError
 
 
 @dataclass
@@ -17,11 +18,8 @@ class ImportSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    rejected: int = 0
     problems: list[str] = field(default_factory=list)
-
-    @property
-    def rejected(self) -> int:
-        return len({p.split(":", 1)[0] for p in self.problems})
 
     def describe(self) -> str:
         lines = [
@@ -34,6 +32,22 @@ class ImportSummary:
         return "\n".join(lines)
 
 
+def read(path: Path) -> tuple[ats_reader.Table, list[str]]:
+    """The file's table and its columns' fields (known headers only: English field names or
+    the usual Japanese ones); RuntimeError when it cannot be imported."""
+    try:
+        table = ats_reader.read_table(path.read_bytes())
+    except DomainError as error:
+        raise RuntimeError(f"{path}: {error}") from error
+    mapping = ats_reader.guess_mapping(table.headers, {})
+    missing = ats_reader.check_mapping(mapping)
+    if missing:
+        raise RuntimeError(
+            f"{'; '.join(e.message for e in missing)} (columns: {', '.join(table.headers)})"
+        )
+    return table, mapping
+
+
 async def run_import(
     path: Path, company_key: str, send_old_mails: bool, chunk: int
 ) -> ImportSummary:
@@ -43,25 +57,21 @@ async def run_import(
     except AuthError as error:
         raise RuntimeError(f"--company-key: {error.message}") from error
     principal.require_company()
-    records = list(csv_import.read(path))
-    summary = ImportSummary()
+    table, mapping = read(path)
+    parsed = ats_reader.parse_rows(table, mapping)
+    outcome = ats_reader.Outcome()
     with Progress(transient=True) as progress:
-        task = progress.add_task("importing", total=len(records))
-        for start in range(0, len(records), chunk):
-            batch = records[start : start + chunk]
-            rows, lines = [], []
-            for line, record in batch:
-                try:
-                    rows.append(csv_import.parse_row(record))
-                    lines.append(line)
-                except ValueError as error:
-                    summary.problems.append(f"line {line}: {error}")
-            result = await ats_import.import_rows(principal, rows, send_old_mails=send_old_mails)
-            summary.created += result.created
-            summary.updated += result.updated
-            summary.unchanged += result.unchanged
-            summary.problems += [
-                f"line {lines[int(e.field[1])]}: {e.field[-1]}: {e.message}" for e in result.errors
-            ]
-            progress.advance(task, len(batch))
-    return summary
+        task = progress.add_task("importing", total=len(parsed.rows))
+        done = 0
+        async for upto in ats_reader.import_parsed(
+            principal, parsed, outcome, chunk=chunk, send_old_mails=send_old_mails
+        ):
+            progress.advance(task, upto - done)
+            done = upto
+    return ImportSummary(
+        outcome.created,
+        outcome.updated,
+        outcome.unchanged,
+        outcome.rejected_rows,
+        [f"line {p.line}: {p.field}: {p.message}" for p in outcome.problems],
+    )

@@ -15,7 +15,14 @@ from babel.messages.extract import extract_from_dir
 
 from server import i18n
 from server.errors import ErrorCode
-from server.models import CompanyStatus, IntroductionStatus, MailKind, MemberRole
+from server.models import (
+    ApplicationStatus,
+    CompanyStatus,
+    IntroductionStatus,
+    MailKind,
+    MemberRole,
+    ReferralStatus,
+)
 from server.webhooks import notify
 from web import pages
 from web.console import reports as console_reports
@@ -60,6 +67,8 @@ DYNAMIC = {
     "console.reports.def": list(console_reports.reports.METRICS),
     "console.reports.rate_def": list(console_reports.KPIS),
     "console.reports.preset": ["this_month", "last_month", "last_90_days", "this_year"],
+    "console.imports.encoding": ["utf-8", "utf-8-sig", "utf-16", "cp932", "xlsx"],
+    "console.exports.value": [s.value for s in (*ApplicationStatus, *ReferralStatus)],
     "mail.member_sign_in": ("subject", "body"),
     "mail.member_invitation": ("subject", "body"),
     # server/webhooks/notify.py ``_EVENT_MAILS``.

@@ -215,13 +215,16 @@ async def throttled(request: Request, *limits: ratelimit.Limit) -> Response | No
     return None
 
 
-async def read_form(request: Request) -> FormData | None:
-    """The posted form, or None when it is too large or not a form."""
+async def read_form(request: Request, file_bytes: int = 0) -> FormData | None:
+    """The posted form, or None when it is too large or not a form (``file_bytes``: a form
+    with one uploaded file of up to that size)."""
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES + file_bytes):
         return None
     try:
-        return await request.form(max_files=0, max_fields=50, max_part_size=MAX_FORM_BYTES)
+        return await request.form(
+            max_files=1 if file_bytes else 0, max_fields=50, max_part_size=MAX_FORM_BYTES
+        )
     except (HTTPException, MultiPartException, ValueError):  # malformed bodies
         return None
 
@@ -249,6 +252,7 @@ async def guard_post(
     *limits: ratelimit.Limit,
     back: str | None = None,
     posts: ratelimit.Limit = ratelimit.FORM_POSTS,
+    file_bytes: int = 0,
 ) -> FormData:
     """What every POST does first: rate limits, a readable form, a valid CSRF token.
 
@@ -259,7 +263,7 @@ async def guard_post(
     refused = await throttled(request, posts, *limits)
     if refused is not None:
         raise Answered(refused)
-    form = await read_form(request)
+    form = await read_form(request, file_bytes)
     if form is None:
         raise Answered(error_page(request, "form.bad_title", "form.bad", status_code=400))
     if not csrf.valid(request, _text(form, csrf.FIELD)):

@@ -87,6 +87,10 @@ class ImportApplicationsInput:
         description="1 to 200 characters; a retry with the same key and rows returns the "
         "first import's counts and sends nothing; other rows with it: IDEMPOTENCY_KEY_REUSED.",
     )
+    dry_run: bool = strawberry.field(
+        default=False,
+        description="Write nothing: the per-row errors and the counts the import would give.",
+    )
 
 
 @strawberry.type

@@ -106,6 +106,7 @@ class ApplicationMutations:
             send_old_mails=input.send_old_rejection_mails,
             redis=info.context.redis,
             idempotency_key=input.idempotency_key,
+            dry_run=input.dry_run,
         )
         return ImportApplicationsPayload(
             created=result.created,

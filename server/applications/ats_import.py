@@ -26,7 +26,7 @@ from server.models import (
     Opening,
 )
 from server.network import tags
-from server.principal import Principal
+from server.principal import Permission, Principal
 from server.text import fold, normalize
 
 MAX_IMPORT_ROWS = 10_000
@@ -118,14 +118,20 @@ async def import_rows(
     send_old_mails: bool = False,
     redis: ArqRedis | None = None,
     idempotency_key: str | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Upserts applicants and applications from ATS rows; bad rows never block good ones.
 
     Re-running the same rows changes nothing and sends nothing. Rejected rows create
     referrals; their mails go out unless decided more than 30 days ago (``send_old_mails``
     overrides). A retry with the same ``idempotency_key`` returns the first run's counts.
+    ``dry_run`` writes nothing: the per-row errors, and what the import would create,
+    update or leave unchanged.
     """
     principal.require_company()
+    principal.require(Permission.WRITE)
+    if dry_run:
+        return await _dry_run(principal, rows)
     fresh: list[ImportResult] = []
 
     async def work() -> dict:
@@ -146,13 +152,61 @@ async def import_rows(
 async def _import(
     principal: Principal, rows: list[ImportRow], send_old_mails: bool
 ) -> ImportResult:
+    result = ImportResult()
+    company = await Company.get(id=principal.require_company())
+    good = await _check(company.id, rows, result)
+    if good:
+        await _import_good_rows(company, good, result, send_old_mails)
+    return result
+
+
+async def _dry_run(principal: Principal, rows: list[ImportRow]) -> ImportResult:
+    """What :func:`_import` would do, read but not written (hired-then-rejected rows are
+    found as the import finds them)."""
     company_id = principal.require_company()
+    result = ImportResult()
+    good = await _check(company_id, rows, result)
+    people = {
+        a.external_id: a.id
+        for a in await Applicant.filter(
+            company_id=company_id, external_id__in=list({r.external_id for _, r, _ in good})
+        )
+    }
+    existing = {
+        (a.applicant_id, a.opening_id): a.status
+        for a in await Application.filter(
+            company_id=company_id,
+            applicant_id__in=list(people.values()),
+            source=ApplicationSource.DIRECT,
+        )
+    }
+    for index, row, opening in good:
+        status = existing.get((people.get(row.external_id), opening.id))
+        if status is None:
+            result.created += 1
+        elif status == ApplicationStatus.HIRED and row.status == ApplicationStatus.REJECTED:
+            result.errors.append(
+                FieldError(
+                    ErrorCode.WRONG_STATE,
+                    "a hired application cannot be rejected",
+                    ["rows", str(index), "status"],
+                )
+            )
+        elif status == row.status:
+            result.unchanged += 1
+        else:
+            result.updated += 1
+    return result
+
+
+async def _check(
+    company_id: int, rows: list[ImportRow], result: ImportResult
+) -> list[tuple[int, ImportRow, Opening]]:
+    """The rows that can be imported, with their opening; the others' errors in ``result``."""
     if len(rows) > MAX_IMPORT_ROWS:
         raise DomainError(
             ErrorCode.TOO_LONG, f"at most {MAX_IMPORT_ROWS} rows per import", ["rows"]
         )
-    result = ImportResult()
-    company = await Company.get(id=company_id)
     all_openings = await Opening.filter(company_id=company_id)
     by_id = {o.id: o for o in all_openings}
     by_title = {fold(o.title): o for o in all_openings}
@@ -181,9 +235,7 @@ async def _import(
             continue
         seen_ids.add(key)
         good.append((index, row, opening))
-    if good:
-        await _import_good_rows(company, good, result, send_old_mails)
-    return result
+    return good
 
 
 async def _import_good_rows(

@@ -15,6 +15,7 @@ from server.models.applications import (
 )
 from server.models.candidates import Candidate, CandidateToken, Consent, ProvisionRecord
 from server.models.companies import AdminSession, ApiKey, Company, CompanyNetwork
+from server.models.imports import ImportMapping, ImportUpload
 from server.models.kinds import (
     ApplicationSource,
     ApplicationStatus,
@@ -73,6 +74,8 @@ __all__ = [
     "CreditKind",
     "DeliveryStatus",
     "IdempotencyRecord",
+    "ImportMapping",
+    "ImportUpload",
     "Introduction",
     "IntroductionStatus",
     "Locale",

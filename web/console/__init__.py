@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from web.console import applications, dashboard, pool, rejection_reasons, reports, sign_in, team
+from web.console import (
+    applications,
+    dashboard,
+    imports,
+    pool,
+    rejection_reasons,
+    reports,
+    sign_in,
+    team,
+)
 from web.console.routing import ROUTES
 
 PAGES = (
     applications,
     dashboard,
+    imports,
     pool,
     rejection_reasons,
     reports,

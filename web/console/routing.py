@@ -54,18 +54,25 @@ def page(path: str):
     return register
 
 
-def action(path: str, mutation: str, permission: Permission = Permission.WRITE):
+def action(
+    path: str, mutation: str, permission: Permission = Permission.WRITE, *, file_bytes: int = 0
+):
+    """``file_bytes``: the form may carry one uploaded file of up to that size."""
+
     def register(handler: Action) -> Action:
         async def endpoint(request: Request) -> Response:
             principal = await session.require_member(request)
-            form = await pages.guard_post(request, posts=ratelimit.CONSOLE_POSTS)
+            form = await pages.guard_post(
+                request, posts=ratelimit.CONSOLE_POSTS, file_bytes=file_bytes
+            )
             try:
                 principal.require(permission)
                 return await handler(request, principal, form)
             except DomainError as error:
                 return refused(request, error)
 
-        ROUTES.append(Route(path, endpoint, methods=["POST"], max_body_size=pages.MAX_FORM_BYTES))
+        size = pages.MAX_FORM_BYTES + file_bytes
+        ROUTES.append(Route(path, endpoint, methods=["POST"], max_body_size=size))
         ACTIONS.append(ActionInfo(path, mutation, permission))
         return handler
 
