@@ -123,6 +123,7 @@ async def delete(principal: Principal, endpoint_id: int) -> int:
 
 async def rotate_secret(principal: Principal, endpoint_id: int) -> WebhookEndpoint:
     """A new secret (on the returned row: shown once); the old one stops signing at once."""
+    principal.require(Permission.MANAGE)
     row = await get(principal, endpoint_id)
     row.secret = signing.new_secret()
     async with in_transaction("default"):
@@ -159,6 +160,7 @@ async def redeliver(principal: Principal, delivery_id: int) -> WebhookDelivery:
     Raises:
         DomainError: NOT_FOUND; WRONG_STATE while it is being sent.
     """
+    principal.require(Permission.MANAGE)
     row = await deliveries(principal).get_or_none(id=delivery_id)
     if row is None:
         raise NotFound("webhook delivery", ["deliveryId"])
