@@ -6,7 +6,8 @@ from server.models import Company, MailKind, MailMessage, MemberRole
 
 DRAFT = {
     "subject": "【{{ company_name }}】選考結果について",
-    "body": "{{ candidate_name }}様\n\nご応募ありがとうございました。\n登録: {{ registration_url }}\n",
+    "body": "{{ candidate_name }}様\n\nご応募ありがとうございました。\n"
+    "登録: {{ registration_url }}\n",
 }
 
 
@@ -88,9 +89,7 @@ async def test_a_test_send_queues_a_marked_mail_to_the_members_own_address(
     assert await templates_of(owner.company_id) == {}  # a test saves nothing
 
 
-async def test_a_viewer_sees_the_template_but_cannot_edit_preview_or_send(
-    console_member, redis
-):
+async def test_a_viewer_sees_the_template_but_cannot_edit_preview_or_send(console_member, redis):
     owner = await console_member(MemberRole.OWNER)
     viewer = await console_member(MemberRole.VIEWER, company_id=owner.company_id)
     page = await viewer.get("/app/mail")
