@@ -86,7 +86,7 @@ async def _page(
     if request.query_params.get("default") == "1" and draft is None:
         form = templates.DEFAULTS[locale.value]
     shown = None
-    if not errors:
+    if not (errors and errors.fields):  # a draft with errors has no preview
         shown = await rejection_mail.preview(
             principal, locale, *((draft["subject"], draft["body"]) if draft else (None, None))
         )
@@ -175,4 +175,5 @@ async def _refused(
     if (response := refused(request, error)) is not None:
         return response
     errors = template_errors(request, error)
-    return await _page(request, principal, locale, draft=draft, errors=errors, status_code=422)
+    status = 429 if error.errors[0].code == ErrorCode.THROTTLED else 422
+    return await _page(request, principal, locale, draft=draft, errors=errors, status_code=status)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from server.companies import rejection_mail
 from server.models import Company, MailKind, MailMessage, MemberRole
 
 DRAFT = {
@@ -101,3 +102,40 @@ async def test_a_viewer_sees_the_template_but_cannot_edit_preview_or_send(consol
         assert refused.status_code == 403
     assert await templates_of(owner.company_id) == {}
     assert not await MailMessage.filter(dedupe_key__startswith="template-test:").exists()
+
+
+SEND_TEST = """
+mutation($input: SendTestRejectionMailInput!) {
+  sendTestRejectionMail(input: $input) { recipient subject userErrors { field code } }
+}
+"""
+
+
+async def test_the_api_sends_a_test_to_the_contact_address_with_the_same_rules(
+    make_company, redis, fresh_mail_ids
+):
+    caller = await make_company("株式会社エー", contact_email="hr@a.example.jp")
+    sent = (await caller(SEND_TEST, {"input": {"locale": "JA"}}))["sendTestRejectionMail"]
+    assert sent == {
+        "recipient": "hr@a.example.jp",
+        "subject": "【テスト】【株式会社エー】選考結果のご連絡",
+        "userErrors": [],
+    }
+    bad = {"locale": "EN", "subject": "x", "body": "{% include 'a' %}{{ registration_url }}"}
+    refused = (await caller(SEND_TEST, {"input": bad}))["sendTestRejectionMail"]
+    assert refused["userErrors"] == [{"field": ["input", "body"], "code": "TEMPLATE_INVALID"}]
+    assert await MailMessage.filter(dedupe_key__startswith="template-test:").count() == 1
+
+
+async def test_test_sends_are_limited_per_member(console_member, redis, fresh_mail_ids):
+    owner = await console_member(MemberRole.OWNER)
+    for _ in range(rejection_mail.TEST_SENDS.limit):
+        assert (
+            await owner.post("/app/mail/ja/test", DRAFT, form_page="/app/mail")
+        ).status_code == 200
+    held = await owner.post("/app/mail/ja/test", DRAFT, form_page="/app/mail")
+    assert held.status_code == 429
+    assert "error-summary" in held.text
+    assert 'id="preview-subject"' in held.text  # the draft is fine: its preview stays
+    sent = await MailMessage.filter(dedupe_key__startswith="template-test:").count()
+    assert sent == rejection_mail.TEST_SENDS.limit
