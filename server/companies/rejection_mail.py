@@ -9,7 +9,7 @@ from email.utils import parseaddr
 
 from arq.connections import ArqRedis
 
-from server import i18n, ratelimit
+from server import audit, i18n, ratelimit
 from server.applications import templates
 from server.companies import accounts, members
 from server.config import get_settings
@@ -110,5 +110,6 @@ async def send_test(
         company_id=company.id,
         sender=shown.sender,
     )
+    await audit.record(principal, "mail.template_test", "Company", company.id, locale=locale.value)
     await outbox.enqueue_send(redis, [message.id])
     return message

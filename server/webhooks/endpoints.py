@@ -108,7 +108,12 @@ async def update(
         row.enabled = enabled
         if enabled:
             row.failure_streak, row.disabled_reason = 0, ""
-    await row.save()
+    async with in_transaction("default"):
+        await row.save()
+        await audit.record(
+            principal, "webhook.update", "WebhookEndpoint", row.id, url=row.url,
+            events=row.events, enabled=row.enabled,
+        )  # fmt: skip
     return row
 
 
@@ -172,5 +177,6 @@ async def redeliver(principal: Principal, delivery_id: int) -> WebhookDelivery:
     )
     if not updated:
         raise DomainError(ErrorCode.WRONG_STATE, "the delivery is being sent", ["deliveryId"])
+    await audit.record(principal, "webhook.redeliver", "WebhookDelivery", row.id)
     await row.refresh_from_db()
     return row

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.companies import rejection_mail
-from server.models import Company, MailKind, MailMessage, MemberRole
+from server.models import AuditEvent, Company, MailKind, MailMessage, MemberRole
 
 DRAFT = {
     "subject": "【{{ company_name }}】選考結果について",
@@ -46,6 +46,8 @@ async def test_preview_shows_the_draft_and_saves_nothing_then_save_stores_it(con
     assert "テンプレートを保存しました" in page.text
     assert "貴社で保存したテンプレートを使用中" in page.text
     assert await templates_of(owner.company_id) == {"ja": DRAFT}
+    event = await AuditEvent.get(action="company.rejection_template")
+    assert (event.member_id, event.data) == (owner.member_id, {"locale": "ja"})
 
 
 async def test_include_or_a_huge_range_is_refused_next_to_the_field_and_nothing_is_saved(

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest_asyncio
 
-from server.models import Company, MemberRole, WebhookDelivery, WebhookEndpoint, WebhookFormat
+from server.models import (
+    AuditEvent,
+    Company,
+    MemberRole,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookFormat,
+)
 from server.principal import Principal
 from server.webhooks import delivery, endpoints
 from server.webhooks.events import EventType, emit
@@ -46,6 +53,8 @@ async def test_an_owner_changes_the_profile_and_a_wrong_value_is_shown_by_its_fi
         "hr@example.jp",
     )
     assert (row.agency_fee_yen, row.undo_window_minutes) == (850_000, 30)
+    event = await AuditEvent.get(action="company.settings", company_id=owner.company_id)
+    assert event.member_id == owner.member_id  # the audit names the person
 
     wrong = await owner.post(
         "/app/settings/profile",
@@ -70,6 +79,8 @@ async def test_the_follow_up_policy_time_zone_and_notifications_change(console_m
     assert row.followup_delays == [90, 180]
     assert row.followup_enabled is False  # unchecked
     assert row.followup_without_match is True
+    event = await AuditEvent.get(action="company.followup_policy", company_id=owner.company_id)
+    assert (event.member_id, event.data["delays_days"]) == (owner.member_id, [90, 180])
 
     wrong = await owner.post(
         "/app/settings/followups",
