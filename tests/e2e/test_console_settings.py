@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from playwright.async_api import expect
+
 from server.companies import accounts
 from server.models import Company, MemberRole, WebhookEndpoint
 from server.webhooks import delivery
@@ -72,8 +75,28 @@ async def test_edit_preview_and_test_send_the_rejection_mail(
     await page.wait_for_selector("text=テンプレートを保存しました")
     saved = (await Company.get(id=company_id)).rejection_templates["ja"]
     assert saved == {"subject": SUBJECT, "body": BODY}
+
+    # with JavaScript, the preview follows the typing (the draft is posted, nothing saved)
+    await page.fill("#subject", "{{ candidate_name }}様への大切なお知らせ")
+    await expect(page.locator("#preview-subject")).to_have_text("山田 太郎様への大切なお知らせ")
+    await page.fill("#body", "{% for i in range(10**6) %}x{% endfor %}{{ registration_url }}")
+    await expect(page.locator(".preview-problems")).to_contain_text(
+        "range() で繰り返せるのは100件まで"
+    )
+    assert (await Company.get(id=company_id)).rejection_templates["ja"] == saved
     assert page.console_errors == []
     screenshots.publish(["console-mail"], ROOT / "docs" / "screenshots")
+
+
+@pytest.mark.no_javascript
+async def test_the_preview_button_works_without_javascript(page):
+    await _signed_in(page, MemberRole.OWNER, "owner@sakura.example.jp")
+    await page.goto("/app/mail?template=en")
+    assert (await page.text_content("#preview-subject")) == "Your application to 株式会社さくら商事"
+    await page.fill("#subject", "About {{ opening_title }}")
+    await page.click("#preview-button")
+    assert (await page.text_content("#preview-subject")) == "About バックエンドエンジニア"
+    assert "Dear 山田 太郎," in await page.text_content("#preview-body")
 
 
 async def test_change_the_follow_up_policy_and_add_a_webhook_with_its_log(

@@ -17,6 +17,7 @@ from server.principal import Permission, Principal
 from web import pages
 from web.console import view
 from web.console.routing import action, done, page, refused
+from web.security import CSP
 
 FIELDS = ("subject", "body")
 LOCALES = [locale.value for locale in Locale]
@@ -34,6 +35,7 @@ _REASONS = (
     ("only range() may be called", "console.mail.error.call"),
     ("must contain {{ registration_url }}", "console.mail.error.registration_url"),
 )
+LIVE_PREVIEW_CSP = f"{CSP}; script-src 'self'; connect-src 'self'"
 _UNKNOWN = re.compile(r"unknown variables \[(.*?)\]")
 
 
@@ -90,7 +92,7 @@ async def _page(
         shown = await rejection_mail.preview(
             principal, locale, *((draft["subject"], draft["body"]) if draft else (None, None))
         )
-    return await view.render(
+    response = await view.render(
         request,
         principal,
         "console/mail.html",
@@ -116,6 +118,9 @@ async def _page(
         status_code=status_code,
         page_path=f"/app/mail?template={locale.value}",
     )
+    # This page alone runs a script (the live preview), from /static, posting to itself.
+    response.headers["content-security-policy"] = LIVE_PREVIEW_CSP
+    return response
 
 
 _LINK = re.compile(r"(https?://[^\s<]+)")
@@ -176,4 +181,6 @@ async def _refused(
         return response
     errors = template_errors(request, error)
     status = 429 if error.errors[0].code == ErrorCode.THROTTLED else 422
+    if request.headers.get("x-live-preview") == "1":
+        status = 200  # the script's preview of a draft being typed: errors are its content
     return await _page(request, principal, locale, draft=draft, errors=errors, status_code=status)
