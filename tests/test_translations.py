@@ -27,6 +27,7 @@ from server.models import (
 from server.webhooks import notify
 from server.webhooks.events import EventType
 from web import pages
+from web.console import reports as console_reports
 from web.console import settings as console_settings
 from web.console import view as console_view
 from web.operator import admin
@@ -70,6 +71,10 @@ DYNAMIC = {
     "console.settings.event": [e.value for e in EventType],
     "console.settings.delivery": [s.value for s in DeliveryStatus],
     "console.settings.error": console_settings.FIELD_MESSAGES,
+    "console.reports.chart": [key for key, _ in console_reports.CHARTS],
+    "console.reports.def": list(console_reports.reports.METRICS),
+    "console.reports.rate_def": list(console_reports.KPIS),
+    "console.reports.preset": ["this_month", "last_month", "last_90_days", "this_year"],
     "mail.member_sign_in": ("subject", "body"),
     "mail.member_invitation": ("subject", "body"),
     # server/webhooks/notify.py ``_EVENT_MAILS``.

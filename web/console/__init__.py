@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from web.console import dashboard, mail, settings, sign_in, team, webhooks
+from web.console import dashboard, mail, reports, settings, sign_in, team, webhooks
 from web.console.routing import ROUTES
 
-PAGES = (dashboard, team, mail, settings, webhooks)  # imported for their routes
+PAGES = (dashboard, reports, team, mail, settings, webhooks)  # imported for their routes
 
 
 def routes() -> list[Route]:
