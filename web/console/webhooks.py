@@ -135,7 +135,12 @@ async def rotate(request: Request, principal: Principal, form: FormData) -> Resp
     "/app/settings/webhooks/{endpoint_id:int}/delete", "deleteWebhookEndpoint", Permission.MANAGE
 )
 async def delete(request: Request, principal: Principal, form: FormData) -> Response:
-    await endpoints.delete(principal, request.path_params["endpoint_id"])
+    """Deletes the endpoint and its log once the member ticked that it cannot be undone."""
+    endpoint = await endpoints.get(principal, request.path_params["endpoint_id"])
+    if not pages.checked(form, "confirm"):
+        errors = pages.Errors(fields={"confirm": pages.message_for(request, "REQUIRED", "confirm")})
+        return await _detail(request, principal, endpoint, errors=errors, status_code=422)
+    await endpoints.delete(principal, endpoint.id)
     return done("/app/settings", "console.ok.webhook_deleted")
 
 

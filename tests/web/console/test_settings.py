@@ -137,7 +137,7 @@ async def test_a_recruiter_and_a_viewer_read_the_settings_but_change_nothing(con
             (f"/app/settings/webhooks/{endpoint.id}", {"url": "http://127.0.0.1:9/x"}),
             (f"/app/settings/webhooks/{endpoint.id}/enabled", {"enabled": "0"}),
             (f"/app/settings/webhooks/{endpoint.id}/rotate", {}),
-            (f"/app/settings/webhooks/{endpoint.id}/delete", {}),
+            (f"/app/settings/webhooks/{endpoint.id}/delete", {"confirm": "1"}),
         ):
             refused = await member.post(path, data, form_page="/app/settings")
             assert refused.status_code == 403, (role, path)
@@ -209,8 +209,14 @@ async def test_an_endpoint_is_added_with_its_secret_shown_once_and_its_log_is_re
     )
     assert again.status_code == 303
     assert (await WebhookDelivery.get(id=row.id)).status.value == "PENDING"
-    gone = await owner.post(
+    kept = await owner.post(
         f"/app/settings/webhooks/{endpoint.id}/delete", form_page="/app/settings"
+    )
+    assert kept.status_code == 422  # not ticked: nothing deleted
+    assert 'id="confirm-error"' in kept.text
+    assert await WebhookEndpoint.exists(id=endpoint.id)
+    gone = await owner.post(
+        f"/app/settings/webhooks/{endpoint.id}/delete", {"confirm": "1"}, form_page="/app/settings"
     )
     assert gone.status_code == 303
     assert not await WebhookEndpoint.exists(id=endpoint.id)
@@ -245,7 +251,7 @@ async def test_another_companys_endpoint_and_delivery_ids_answer_404(console_mem
         (f"/app/settings/webhooks/{theirs.id}", {"url": "http://127.0.0.1:9/x"}),
         (f"/app/settings/webhooks/{theirs.id}/enabled", {"enabled": "0"}),
         (f"/app/settings/webhooks/{theirs.id}/rotate", {}),
-        (f"/app/settings/webhooks/{theirs.id}/delete", {}),
+        (f"/app/settings/webhooks/{theirs.id}/delete", {"confirm": "1"}),
         (f"/app/settings/webhooks/{theirs.id}/deliveries/{their_delivery.id}/redeliver", {}),
         (f"/app/settings/webhooks/{mine.id}/deliveries/{their_delivery.id}/redeliver", {}),
     ):
