@@ -14,6 +14,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 
 from server import i18n
+from server.applications import templates
 from server.errors import ErrorCode
 from server.models import (
     ApplicationStatus,
@@ -22,10 +23,18 @@ from server.models import (
     MailKind,
     MemberRole,
     ReferralStatus,
+    CompanyStatus,
+    DeliveryStatus,
+    IntroductionStatus,
+    Locale,
+    MailKind,
+    MemberRole,
 )
 from server.webhooks import notify
+from server.webhooks.events import EventType
 from web import pages
 from web.console import reports as console_reports
+from web.console import settings as console_settings
 from web.console import view as console_view
 from web.operator import admin
 
@@ -63,6 +72,11 @@ DYNAMIC = {
     "admin.company_status": [s.value for s in CompanyStatus],
     "console.nav": [key for key, _ in console_view.NAV],
     "console.role": [r.value for r in MemberRole],
+    "console.mail.locale": [locale.value for locale in Locale],
+    "console.mail.var": sorted(templates.VARIABLES),
+    "console.settings.event": [e.value for e in EventType],
+    "console.settings.delivery": [s.value for s in DeliveryStatus],
+    "console.settings.error": console_settings.FIELD_MESSAGES,
     "console.reports.chart": [key for key, _ in console_reports.CHARTS],
     "console.reports.def": list(console_reports.reports.METRICS),
     "console.reports.rate_def": list(console_reports.KPIS),

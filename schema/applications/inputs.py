@@ -248,3 +248,30 @@ class UpdateCompanySettingsInput:
         description="Reply-To of the company's own mails, so that candidates can answer the "
         "company. Empty: contactEmail.",
     )
+
+
+@strawberry.input(description="A test send of the rejection mail to the caller's own address.")
+class SendTestRejectionMailInput:
+    locale: Locale = strawberry.field(  # type: ignore[valid-type]
+        description="The template's language."
+    )
+    subject: str | None = strawberry.field(
+        default=None, description="A draft subject to send instead of the saved one (with body)."
+    )
+    body: str | None = strawberry.field(
+        default=None, description="A draft body to send instead of the saved one (with subject)."
+    )
+
+
+@strawberry.type
+class SendTestRejectionMailPayload:
+    recipient: str | None = strawberry.field(
+        default=None,
+        description="Where the test went: the member's address (an API key: the contact address).",
+    )
+    subject: str | None = strawberry.field(
+        default=None, description="The test mail's subject (marked as a test)."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Expected failures, with the input field and a code."
+    )

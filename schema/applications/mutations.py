@@ -19,6 +19,8 @@ from schema.applications.inputs import (
     RejectApplicationsInput,
     RejectApplicationsPayload,
     RejectionReasonPayload,
+    SendTestRejectionMailInput,
+    SendTestRejectionMailPayload,
     SetApplicationStatusInput,
     UnrejectApplicationInput,
     UpdateCompanySettingsInput,
@@ -36,6 +38,7 @@ from server.applications import ats_import, rejections
 from server.applications import reasons as rejection_reasons
 from server.applications import records as applications
 from server.companies import accounts as companies
+from server.companies import rejection_mail
 from server.errors import DomainError
 
 
@@ -243,6 +246,28 @@ class ApplicationMutations:
             info.context.caller, m.Locale(input.locale), input.subject, input.body
         )
         return CompanyPayload(company=Company.from_model(company), user_errors=[])
+
+    @mutation(
+        permission_classes=[IsCompany],
+        description="Sends the rejection mail (saved, or a draft) to the caller's own address, "
+        "marked as a test, rendered for a sample applicant.",
+    )
+    async def send_test_rejection_mail(
+        self,
+        info: Info,
+        input: Annotated[
+            SendTestRejectionMailInput,
+            strawberry.argument(description="The locale and, optionally, a draft to try."),
+        ],
+    ) -> SendTestRejectionMailPayload:
+        message = await rejection_mail.send_test(
+            info.context.caller,
+            info.context.redis,
+            m.Locale(input.locale),
+            input.subject,
+            input.body,
+        )
+        return SendTestRejectionMailPayload(recipient=message.recipient, subject=message.subject)
 
     @mutation(permission_classes=[IsCompany], description="Changes company settings.")
     async def update_company_settings(

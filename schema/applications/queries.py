@@ -23,8 +23,13 @@ from schema.pagination import After, First, paginate
 from schema.permissions import IsCompany
 from server import models as m
 from server.applications import reasons as rejection_reasons
+<<<<<<< HEAD
 from server.applications import search, templates
 from server.companies import accounts as companies
+=======
+from server.applications import records as applications
+from server.companies import rejection_mail
+>>>>>>> c-settings
 from server.network import referrals
 
 
@@ -125,9 +130,6 @@ class ApplicationQueries:
             strawberry.argument(description="Language of the template to render (default JA)."),
         ] = m.Locale.JA,
     ) -> MailPreview:
-        company = await companies.get(info.context.caller, info.context.caller.require_company())
-        source = templates.source_for(
-            company.rejection_templates, m.Locale(locale), invitation=True
-        )
-        rendered = templates.render(source, templates.SAMPLE | {"company_name": company.name})
+        shown = await rejection_mail.preview(info.context.caller, m.Locale(locale))
+        rendered = shown.mail
         return MailPreview(subject=rendered.subject, text=rendered.text, html=rendered.html)

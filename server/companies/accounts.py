@@ -134,6 +134,9 @@ async def update_rejection_template(
             locale.value: {"subject": subject, "body": body}
         }
         await company.save(update_fields=["rejection_templates"])
+        await audit.record(
+            principal, "company.rejection_template", "Company", company_id, locale=locale.value
+        )
     return company
 
 
@@ -196,7 +199,17 @@ async def update_settings(
         company.mail_from_name = normalize(mail_from_name)
     if reply_to_email is not None:
         company.reply_to_email = normalize(reply_to_email)
-    await company.save()
+    given = {
+        "undoWindowMinutes": undo_window_minutes,
+        "agencyFeeYen": agency_fee_yen,
+        "contactEmail": contact_email,
+        "mailFromName": mail_from_name,
+        "replyToEmail": reply_to_email,
+    }
+    changed = [name for name, value in given.items() if value is not None]
+    async with in_transaction("default"):
+        await company.save()
+        await audit.record(principal, "company.settings", "Company", company_id, fields=changed)
     return company
 
 

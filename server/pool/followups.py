@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import queue, tokens
+from server import audit, queue, tokens
 from server.applications.templates import RenderedMail
 from server.candidates import consent
 from server.companies import accounts as companies
@@ -124,6 +124,16 @@ async def update_policy(
         if timezone is not None:
             company.timezone = timezone
         await company.save()
+        await audit.record(
+            principal,
+            "company.followup_policy",
+            "Company",
+            company_id,
+            delays_days=company.followup_delays,
+            enabled=company.followup_enabled,
+            send_without_match=company.followup_without_match,
+            timezone=company.timezone,
+        )
     return company
 
 

@@ -108,7 +108,12 @@ async def update(
         row.enabled = enabled
         if enabled:
             row.failure_streak, row.disabled_reason = 0, ""
-    await row.save()
+    async with in_transaction("default"):
+        await row.save()
+        await audit.record(
+            principal, "webhook.update", "WebhookEndpoint", row.id, url=row.url,
+            events=row.events, enabled=row.enabled,
+        )  # fmt: skip
     return row
 
 
@@ -123,6 +128,7 @@ async def delete(principal: Principal, endpoint_id: int) -> int:
 
 async def rotate_secret(principal: Principal, endpoint_id: int) -> WebhookEndpoint:
     """A new secret (on the returned row: shown once); the old one stops signing at once."""
+    principal.require(Permission.MANAGE)
     row = await get(principal, endpoint_id)
     row.secret = signing.new_secret()
     async with in_transaction("default"):
@@ -159,6 +165,7 @@ async def redeliver(principal: Principal, delivery_id: int) -> WebhookDelivery:
     Raises:
         DomainError: NOT_FOUND; WRONG_STATE while it is being sent.
     """
+    principal.require(Permission.MANAGE)
     row = await deliveries(principal).get_or_none(id=delivery_id)
     if row is None:
         raise NotFound("webhook delivery", ["deliveryId"])
@@ -170,5 +177,6 @@ async def redeliver(principal: Principal, delivery_id: int) -> WebhookDelivery:
     )
     if not updated:
         raise DomainError(ErrorCode.WRONG_STATE, "the delivery is being sent", ["deliveryId"])
+    await audit.record(principal, "webhook.redeliver", "WebhookDelivery", row.id)
     await row.refresh_from_db()
     return row

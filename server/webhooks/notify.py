@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tortoise import connections
+from tortoise.transactions import in_transaction
 
-from server import i18n
+from server import audit, i18n
 from server.mail import outbox
 from server.models import Company, MailKind, WebhookEndpoint
 from server.principal import Permission, Principal
@@ -54,7 +55,15 @@ async def update_settings(
     for name, value in changes.items():
         if value is not None:
             setattr(row, name, value)
-    await row.save(update_fields=list(changes))
+    async with in_transaction("default"):
+        await row.save(update_fields=list(changes))
+        await audit.record(
+            principal,
+            "company.notifications",
+            "Company",
+            row.id,
+            **{name: getattr(row, name) for name in changes},
+        )
     return row
 
 

@@ -8,27 +8,10 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from web.console import (
-    applications,
-    dashboard,
-    imports,
-    pool,
-    rejection_reasons,
-    reports,
-    sign_in,
-    team,
-)
+from web.console import (, dashboard, mail, reports, settings, sign_in, team, webhooks
 from web.console.routing import ROUTES
 
-PAGES = (
-    applications,
-    dashboard,
-    imports,
-    pool,
-    rejection_reasons,
-    reports,
-    team,
-)  # imported for their routes
+PAGES = ((, dashboard, mail, reports, settings, team, webhooks,)  # imported for their routes
 
 
 def routes() -> list[Route]:
