@@ -15,9 +15,17 @@ from babel.messages.extract import extract_from_dir
 
 from server import i18n
 from server.errors import ErrorCode
-from server.models import CompanyStatus, IntroductionStatus, MailKind, MemberRole
+from server.models import (
+    CompanyStatus,
+    CreditKind,
+    IntroductionStatus,
+    MailKind,
+    MemberRole,
+    ReferralStatus,
+)
 from server.webhooks import notify
 from web import pages
+from web.console import credits as console_credits
 from web.console import view as console_view
 from web.operator import admin
 
@@ -55,6 +63,10 @@ DYNAMIC = {
     "admin.company_status": [s.value for s in CompanyStatus],
     "console.nav": [key for key, _ in console_view.NAV],
     "console.role": [r.value for r in MemberRole],
+    "console.network.status": [s.value for s in IntroductionStatus],
+    "console.credits.kind": [k.value for k in CreditKind],
+    "console.credits.status": [s.value for s in ReferralStatus],
+    "console.credits.date": [key for key, _ in console_credits.REFERRAL_DATES],
     "mail.member_sign_in": ("subject", "body"),
     "mail.member_invitation": ("subject", "body"),
     # server/webhooks/notify.py ``_EVENT_MAILS``.
