@@ -4,10 +4,23 @@ with tags, and network candidates who match it (their matches built as the worke
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime, timedelta
 
+from server import tokens
 from server.applications import openings
 from server.candidates import consent
-from server.models import Candidate, ConsentScope, CreditKind, Locale, Opening
+from server.models import (
+    Applicant,
+    Application,
+    ApplicationStatus,
+    Candidate,
+    ConsentScope,
+    CreditKind,
+    Locale,
+    Opening,
+    Referral,
+    ReferralStatus,
+)
 from server.network import credits, matching, scoring, tags, taxonomy
 from server.principal import Principal
 
@@ -62,3 +75,55 @@ async def network_company(company_id: int, *, credit: int = 2) -> tuple[Opening,
     opening = await openings.create(principal, "Rust バックエンドエンジニア", "", OPENING_TAGS)
     await matching.rebuild_opening(opening.id)
     return opening, people
+
+
+async def referral(
+    company_id: int,
+    status: ReferralStatus,
+    at: datetime,
+    *,
+    opening: Opening | None = None,
+    name: str = "",
+) -> Referral:
+    """A referral of the company's rejection mail sent at ``at`` (from an application of
+    ``opening`` by ``name`` when given), with the dates its status implies."""
+    application_id = None
+    if opening is not None:
+        applicant = await Applicant.create(
+            company_id=company_id,
+            name=name,
+            email=f"{secrets.token_hex(4)}@example.jp",
+            email_normalized=f"{secrets.token_hex(4)}@example.jp",
+        )
+        application = await Application.create(
+            company_id=company_id,
+            applicant_id=applicant.id,
+            opening_id=opening.id,
+            status=ApplicationStatus.REJECTED,
+            applied_at=at - timedelta(days=20),
+            decided_at=at,
+        )
+        application_id = application.id
+    reached = list(ReferralStatus).index(status)
+    dated = {
+        name: at + timedelta(days=day) if reached >= list(ReferralStatus).index(s) else None
+        for name, s, day in (
+            ("first_clicked_at", ReferralStatus.CLICKED, 1),
+            ("registered_at", ReferralStatus.REGISTERED, 1),
+            ("qualified_at", ReferralStatus.QUALIFIED, 2),
+        )
+    }
+    return await Referral.create(
+        company_id=company_id,
+        application_id=application_id,
+        email_normalized=f"r{secrets.token_hex(4)}@example.jp",
+        token_hash=tokens.hash_token(tokens.new_token()),
+        expires_at=at + timedelta(days=180),
+        status=status,
+        mailed_at=at,
+        **dated,
+    )
+
+
+def days_ago(n: int) -> datetime:
+    return datetime.now(UTC) - timedelta(days=n)
