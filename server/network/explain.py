@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from server.models import Opening, TagWeight
+from server.models import Opening, TagCategory, TagWeight
 from server.network import matching, scoring
 
 RARE_SHARE = 0.05  # at most 5% of the network carries it
@@ -61,27 +61,48 @@ def _of(row: TagWeight) -> TagRarity:
     )
 
 
-async def rarities(tag_ids: Iterable[int]) -> dict[int, TagRarity]:
+async def rarities(
+    tag_ids: Iterable[int], weights: dict[int, tuple[float, TagCategory]] | None = None
+) -> dict[int, TagRarity]:
     """How rare each tag is; a tag newer than the last refresh counts as rare (it weighs as
-    the rarest known, see scoring.tag_weights)."""
+    the rarest known, see scoring.tag_weights, or ``weights`` when already read)."""
     ids = sorted(set(tag_ids))
     found = {r.tag_id: _of(r) for r in await TagWeight.filter(tag_id__in=ids)}
-    weights = await scoring.tag_weights([i for i in ids if i not in found])
-    for tag_id, (weight, _) in weights.items():
-        found[tag_id] = TagRarity(tag_id, weight, 0, 0, Rarity.RARE)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        known = weights if weights is not None else await scoring.tag_weights(missing)
+        for tag_id in missing:
+            if tag_id in known:
+                found[tag_id] = TagRarity(tag_id, known[tag_id][0], 0, 0, Rarity.RARE)
     return found
+
+
+async def explain_many(
+    found: list[tuple[Opening, list[matching.Match]]],
+) -> dict[tuple[int, int], Explanation]:
+    """The explanation of each match of each opening, by (opening id, candidate id), in three
+    reads whatever the number of openings."""
+    tag_ids = {t for o, _ in found for t in o.tag_ids}
+    tag_ids |= {t for _, matches in found for m in matches for t in m.matched_tag_ids}
+    weights = await scoring.tag_weights(tag_ids)
+    remote = await scoring.remote_tags()
+    rarity = await rarities(
+        (t for _, matches in found for m in matches for t in m.matched_tag_ids), weights
+    )
+    explained = {}
+    for opening, matches in found:
+        terms = scoring.terms_from(weights, opening.tag_ids, opening.remote_ok, remote)
+        best = sum(weight for _, weight in terms.tags)
+        for m in matches:
+            explained[opening.id, m.candidate.id] = Explanation(
+                matched=[rarity[t] for t in m.matched_tag_ids if t in rarity],
+                opening_tags=len(terms.tags),
+                fit_percent=min(100, round(100 * m.score / best)) if best > 0 else 0,
+            )
+    return explained
 
 
 async def explain(opening: Opening, matches: list[matching.Match]) -> dict[int, Explanation]:
     """The explanation of each match of ``opening``, by candidate id."""
-    terms = await scoring.terms(opening.tag_ids, opening.remote_ok)
-    best = sum(weight for _, weight in terms.tags)
-    rarity = await rarities(t for m in matches for t in m.matched_tag_ids)
-    return {
-        m.candidate.id: Explanation(
-            matched=[rarity[t] for t in m.matched_tag_ids if t in rarity],
-            opening_tags=len(terms.tags),
-            fit_percent=min(100, round(100 * m.score / best)) if best > 0 else 0,
-        )
-        for m in matches
-    }
+    explained = await explain_many([(opening, matches)])
+    return {candidate_id: e for (_, candidate_id), e in explained.items()}

@@ -54,10 +54,16 @@ def _tag_ids(matches: list[matching.Match]) -> set[int]:
     return {t for m in matches for t in (*m.candidate.tag_ids, *m.matched_tag_ids)}
 
 
-async def _section(principal: Principal, opening: Opening, limit: int, after=None) -> Section:
+async def _section(principal: Principal, opening: Opening, limit: int, after) -> Section:
+    """One opening's best ``limit`` matches after the cursor, counted and explained."""
     rows = await matching.matches(principal, opening.id, limit, after)
+    why = await explain.explain_many([(opening, rows)])
     total = await matching.count(principal, opening.id)
-    return Section(opening, rows, total, await explain.explain(opening, rows))
+    return Section(opening, rows, total, why_of(why, opening, rows))
+
+
+def why_of(why: dict, opening: Opening, rows: list[matching.Match]):
+    return {m.candidate.id: why[opening.id, m.candidate.id] for m in rows}
 
 
 @page("/app/network")
@@ -68,7 +74,10 @@ async def network_page(request: Request, principal: Principal) -> Response:
         .order_by("-id")
         .limit(MAX_OPENINGS)
     )
-    sections = [await _section(principal, o, PREVIEW) for o in rows]
+    found = await matching.overview(principal, [o.id for o in rows], PREVIEW)
+    pages = [(o, found.get(o.id, (0, []))) for o in rows]
+    why = await explain.explain_many([(o, matches) for o, (_, matches) in pages])
+    sections = [Section(o, m, n, why_of(why, o, m)) for o, (n, m) in pages]
     labels = await _labels(request, {t for s in sections for t in _tag_ids(s.matches)})
     return await view.render(
         request,

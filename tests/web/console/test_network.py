@@ -4,11 +4,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
 from server.applications import openings
 from server.models import (
+    AuditEvent,
     Candidate,
     Company,
     CreditEntry,
@@ -21,6 +24,7 @@ from server.network import introduction_answers, matching
 from server.principal import Principal
 from server.timezones import JAPAN
 from tests.web.console.network_data import give_credits, network_company, person, referral
+from web.console import network
 
 KEY = re.compile(r'name="idempotency_key" value="([0-9a-f]+)"')
 
@@ -86,6 +90,8 @@ async def test_the_confirm_step_shows_the_balance_and_a_double_submit_spends_one
     assert await balance(owner.company_id) == 1
     assert await Introduction.filter(company_id=owner.company_id).count() == 1
     assert await CreditEntry.filter(kind=CreditKind.INTRODUCTION).count() == 1
+    event = await AuditEvent.get(action="introduction.request")
+    assert event.member_id == owner.member_id  # the audit names the recruiter
     listing = await owner.get(first.headers["location"])
     assert "紹介を依頼しました。クレジットを1つ使用しました。" in listing.text
     assert "Rust と Python の開発者" in listing.text and "回答待ち" in listing.text
@@ -255,3 +261,53 @@ async def test_a_withdrawn_candidate_leaves_the_cards(console_member):
     assert f'data-candidate="{people[0].id}"' not in page.text
     assert (await owner.get(confirm_path(opening.id, people[0].id))).status_code == 404
     assert await Candidate.filter(id=people[0].id).exists()
+
+
+async def test_a_double_click_sending_both_at_once_spends_one_credit(console_member):
+    owner = await console_member(MemberRole.OWNER)
+    opening, people = await network_company(owner.company_id, credit=3)
+    path = confirm_path(opening.id, people[0].id)
+    key = KEY.search((await owner.get(path)).text).group(1)
+
+    answers = await asyncio.gather(
+        *[
+            owner.post(f"{path}/introduce", {"idempotency_key": key}, form_page=path)
+            for _ in range(3)
+        ]
+    )
+
+    assert [a.status_code for a in answers] == [303, 303, 303]
+    assert await balance(owner.company_id) == 2
+    assert await Introduction.filter(company_id=owner.company_id).count() == 1
+
+
+async def test_the_matches_of_one_opening_page_by_twenty(console_member, monkeypatch):
+    monkeypatch.setattr(network, "PAGE_SIZE", 2)
+    owner = await console_member(MemberRole.OWNER)
+    opening, people = await network_company(owner.company_id)
+    path = f"/app/network/openings/{opening.id}"
+
+    seen, address = [], path
+    for _ in range(3):
+        page = await owner.get(address)
+        seen += re.findall(r'data-candidate="(\d+)"', page.text)
+        pager = page.text.split('class="pager')[1].split("</nav>")[0]
+        found = re.search(r'href="(/app/network/openings/\d+\?after=[^"]+)"', pager)
+        if found is None:
+            break
+        address = html.unescape(found.group(1))
+
+    assert seen[0] == str(people[0].id)
+    assert sorted(seen) == sorted(str(p.id) for p in people)  # each once, over two pages
+    assert (await owner.get(f"{path}?after=nan:1")).status_code == 200  # a bad cursor: page 1
+
+
+async def test_the_network_in_english(console_member):
+    owner = await console_member(MemberRole.OWNER)
+    await network_company(owner.company_id)
+
+    page = await owner.get("/app/network?lang=en")
+
+    assert "3 of the opening&#39;s 3 tags match." in page.text
+    assert "<mark>Tokyo</mark>" in page.text and "東京都" not in page.text
+    assert "Request an introduction" in page.text and "Matching candidates: 4" in page.text
