@@ -238,6 +238,16 @@ STATUSES = [s.value for s in IntroductionStatus]
 
 @page("/app/network/introductions")
 async def introductions_page(request: Request, principal: Principal) -> Response:
+    return await _introductions_page(request, principal)
+
+
+async def _introductions_page(
+    request: Request,
+    principal: Principal,
+    *,
+    errors: pages.Errors | None = None,
+    status_code: int = 200,
+) -> Response:
     status = request.query_params.get("status", "")
     query = introductions.scoped(principal).select_related("opening")
     if status in STATUSES:
@@ -258,7 +268,9 @@ async def introductions_page(request: Request, principal: Principal) -> Response
             "left": {r.id: time_left(r, now) for r in rows},
             "statuses": STATUSES,
             "status": status if status in STATUSES else "",
+            "errors": errors or pages.Errors(),
         },
+        status_code=status_code,
         page_path="/app/network/introductions",
     )
 
@@ -270,5 +282,6 @@ async def mark_hired(request: Request, principal: Principal, form: FormData) -> 
     except DomainError as error:
         if (response := refused(request, error)) is not None:
             return response
-        return done("/app/network/introductions", "console.ok.network_not_accepted")
+        errors = pages.Errors(page=[pages.t(request)("console.network.error_not_accepted")])
+        return await _introductions_page(request, principal, errors=errors, status_code=409)
     return done("/app/network/introductions", "console.ok.network_marked_hired")

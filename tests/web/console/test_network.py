@@ -122,6 +122,11 @@ async def test_an_accepted_introduction_shows_the_contact_and_is_marked_hired(co
     opening, people = await network_company(owner.company_id)
     await request_from_console(owner, opening.id, people[0].id)
     intro = await Introduction.get(company_id=owner.company_id)
+    early = await owner.post(
+        f"/app/network/introductions/{intro.id}/hired", form_page="/app/network/introductions"
+    )
+    assert early.status_code == 409
+    assert "採用済みにできるのは、ご本人が承諾した紹介のみです" in early.text
 
     await introduction_answers.respond(people[0].id, intro.id, accept=True)
     listing = await owner.get("/app/network/introductions")
