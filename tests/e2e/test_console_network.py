@@ -78,7 +78,7 @@ async def test_request_an_introduction_see_it_accepted_and_mark_hired(
     await row.locator("text=採用済みにする").click()
     await page.wait_for_url("**/app/network/introductions?ok=*")
     assert "採用済みとして記録しました" in await page.inner_text("p.notice.ok")
-    assert "採用 " in await page.locator("#introductions tbody tr").first.inner_text()
+    assert "採用日：" in await page.locator("#introductions tbody tr").first.inner_text()
     await intro.refresh_from_db()
     assert intro.hired_at is not None
     await screenshots.take(page, "console-introductions")

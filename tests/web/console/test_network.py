@@ -141,7 +141,7 @@ async def test_an_accepted_introduction_shows_the_contact_and_is_marked_hired(co
     assert intro.hired_at is not None
     shown = await owner.get(hired.headers["location"])
     assert "採用済みとして記録しました" in shown.text
-    assert f"採用 {datetime.now(UTC).astimezone(JAPAN).strftime('%Y-%m-%d')}" in shown.text
+    assert f"採用日：{datetime.now(UTC).astimezone(JAPAN).strftime('%Y-%m-%d')}" in shown.text
     accepted_only = await owner.get("/app/network/introductions?status=DECLINED")
     assert "秘密 花子" not in accepted_only.text
 
