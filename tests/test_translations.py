@@ -26,6 +26,7 @@ from server.models import (
 from server.webhooks import notify
 from web import pages
 from web.console import credits as console_credits
+from web.console import reports as console_reports
 from web.console import view as console_view
 from web.operator import admin
 
@@ -67,6 +68,10 @@ DYNAMIC = {
     "console.credits.kind": [k.value for k in CreditKind],
     "console.credits.status": [s.value for s in ReferralStatus],
     "console.credits.date": [key for key, _ in console_credits.REFERRAL_DATES],
+    "console.reports.chart": [key for key, _ in console_reports.CHARTS],
+    "console.reports.def": list(console_reports.reports.METRICS),
+    "console.reports.rate_def": list(console_reports.KPIS),
+    "console.reports.preset": ["this_month", "last_month", "last_90_days", "this_year"],
     "mail.member_sign_in": ("subject", "body"),
     "mail.member_invitation": ("subject", "body"),
     # server/webhooks/notify.py ``_EVENT_MAILS``.

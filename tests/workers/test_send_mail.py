@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -14,6 +15,7 @@ from arq import Retry
 from arq.connections import RedisSettings, create_pool
 from arq.worker import Worker
 
+from relay.embedded import EmbeddedRedis
 from server import tokens
 from server.config import get_settings
 from server.mail import claims, outbox, suppressions, sweeper
@@ -174,13 +176,13 @@ async def test_a_mail_claimed_by_a_killed_worker_is_swept_and_sent(redis, smtp_s
 
 @pytest_asyncio.fixture
 async def lonely_redis(settings):
-    """An arq client on a Redis database of its own, so flushing it harms no other run."""
-    parts = urlsplit(settings.redis_url)
-    redis_settings = RedisSettings.from_dsn(urlunsplit(parts._replace(path="/13")))
+    """An arq client on a private redis-server: emptying it touches no shared Redis."""
+    server = EmbeddedRedis(Path(tempfile.mkdtemp(prefix="relay-test-redis-")))
+    redis_settings = RedisSettings.from_dsn(server.start())
     pool = await create_pool(redis_settings, default_queue_name=settings.queue_name)
     yield pool, redis_settings
-    await pool.flushdb()
     await pool.aclose()
+    server.stop()
 
 
 async def test_the_sweeper_rebuilds_every_job_after_redis_lost_everything(

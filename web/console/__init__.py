@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from web.console import credits, dashboard, network, sign_in, team
+from web.console import credits, dashboard, network, reports, sign_in, team
 from web.console.routing import ROUTES
 
-PAGES = (dashboard, team, network, credits)  # imported for their routes
+PAGES = (dashboard, reports, team, network, credits)  # imported for their routes
 
 
 def routes() -> list[Route]:
