@@ -19,6 +19,8 @@ from server.errors import ErrorCode
 from server.models import (
     ApplicationStatus,
     CompanyStatus,
+    CompanyStatus,
+    CreditKind,
     IntroductionStatus,
     MailKind,
     MemberRole,
@@ -33,6 +35,7 @@ from server.models import (
 from server.webhooks import notify
 from server.webhooks.events import EventType
 from web import pages
+from web.console import credits as console_credits
 from web.console import reports as console_reports
 from web.console import settings as console_settings
 from web.console import view as console_view
@@ -77,6 +80,10 @@ DYNAMIC = {
     "console.settings.event": [e.value for e in EventType],
     "console.settings.delivery": [s.value for s in DeliveryStatus],
     "console.settings.error": console_settings.FIELD_MESSAGES,
+    "console.network.status": [s.value for s in IntroductionStatus],
+    "console.credits.kind": [k.value for k in CreditKind],
+    "console.credits.status": [s.value for s in ReferralStatus],
+    "console.credits.date": [key for key, _ in console_credits.REFERRAL_DATES],
     "console.reports.chart": [key for key, _ in console_reports.CHARTS],
     "console.reports.def": list(console_reports.reports.METRICS),
     "console.reports.rate_def": list(console_reports.KPIS),

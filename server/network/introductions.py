@@ -38,7 +38,7 @@ from server.models import (
 )
 from server.network import credits, eligibility
 from server.network.introduction_mails import queue_mail
-from server.principal import Principal
+from server.principal import Permission, Principal
 
 EXPIRY = timedelta(days=14)
 CONTACT_ITEMS = ["name", "email"]
@@ -91,8 +91,9 @@ async def request(
         DomainError: NOT_FOUND (an opening that is not the caller's), WRONG_STATE (a closed
             opening), NOT_MATCHABLE (withdrawn, erased, paused, the company's own applicant,
             already introduced), INSUFFICIENT_CREDITS (nothing is written),
-            IDEMPOTENCY_KEY_REUSED.
+            IDEMPOTENCY_KEY_REUSED; FORBIDDEN (a viewer).
     """
+    principal.require(Permission.WRITE)
     company_id = principal.require_company()
     asked = {"opening_id": opening_id, "candidate_id": candidate_id}
 
@@ -193,8 +194,10 @@ async def mark_hired(principal: Principal, introduction_id: int) -> Introduction
     """Records that the company hired the person of an accepted introduction (idempotent).
 
     Raises:
-        DomainError: NOT_FOUND (another company's), WRONG_STATE (not accepted).
+        DomainError: NOT_FOUND (another company's), WRONG_STATE (not accepted), FORBIDDEN
+            (a viewer).
     """
+    principal.require(Permission.WRITE)
     async with in_transaction("default"):
         introduction = await scoped(principal).select_for_update().get_or_none(id=introduction_id)
         if introduction is None:

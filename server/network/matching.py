@@ -105,6 +105,50 @@ async def count(principal: Principal, opening_id: int) -> int:
     return rows[0]["n"]
 
 
+_OVERVIEW_SQL = f"""
+SELECT o.id AS opening_id, n.total, top.id, top.headline, top.experience_years, top.tag_ids,
+  top.score, top.matched_tag_ids
+FROM opening o
+CROSS JOIN LATERAL (
+  SELECT count(*) AS total FROM opening_match om JOIN candidate c ON c.id = om.candidate_id
+  WHERE om.opening_id = o.id AND {MATCHABLE_SQL}
+) n
+LEFT JOIN LATERAL (
+  SELECT c.id, c.headline, c.experience_years, c.tag_ids, om.score, om.matched_tag_ids
+  FROM opening_match om JOIN candidate c ON c.id = om.candidate_id
+  WHERE om.opening_id = o.id AND {MATCHABLE_SQL}
+  ORDER BY om.score DESC, om.candidate_id DESC
+  LIMIT $4
+) top ON true
+WHERE o.id = ANY($3::bigint[]) AND o.company_id = $1 AND o.status = 'OPEN'
+ORDER BY o.id, top.score DESC, top.id DESC
+"""
+
+
+async def overview(
+    principal: Principal, opening_ids: list[int], limit: int
+) -> dict[int, tuple[int, list[Match]]]:
+    """For each of the caller's open openings among these ids: how many candidates it may
+    see (``count``) and the best ``limit`` of them (``matches``), in one statement. Other
+    companies' and closed openings are left out."""
+    rows = await connections.get(GENERIC_PLANS).execute_query_dict(
+        _OVERVIEW_SQL,
+        [principal.require_company(), datetime.now(UTC), list(opening_ids), limit],
+    )
+    found: dict[int, tuple[int, list[Match]]] = {}
+    for r in rows:
+        _, matches = found.setdefault(r["opening_id"], (r["total"], []))
+        if r["id"] is not None:
+            matches.append(
+                Match(
+                    CardData(r["id"], r["headline"], r["experience_years"], list(r["tag_ids"])),
+                    r["score"],
+                    list(r["matched_tag_ids"]),
+                )
+            )
+    return found
+
+
 async def card(principal: Principal, candidate_id: int) -> Candidate | None:
     """The candidate behind a card, when the calling company may see it: matchable now, or
     already introduced to this company (its introduction shows the card); else None."""

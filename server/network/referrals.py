@@ -81,3 +81,43 @@ async def counts_by_status_many(company_ids: list[int]) -> dict[int, dict[Referr
     return {
         c: {status: found.get((c, status), 0) for status in ReferralStatus} for c in company_ids
     }
+
+
+# The dates a referral's life is told by, in order.
+DATES = (
+    "created_at",
+    "mailed_at",
+    "first_clicked_at",
+    "registered_at",
+    "qualified_at",
+    "settled_at",
+    "closed_at",
+)
+
+
+async def recent(
+    principal: Principal,
+    status: ReferralStatus | None = None,
+    *,
+    limit: int = 50,
+    before: int | None = None,
+) -> list[dict]:
+    """The caller's referrals, newest first (ids below ``before``), optionally in one status:
+    id, status, the dates of ``DATES``, and the applicant and opening they came from (the
+    company's own records; empty once the application is gone)."""
+    query = scoped(principal)
+    if status is not None:
+        query = query.filter(status=status)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    return await (
+        query.order_by("-id")
+        .limit(limit)
+        .values(
+            "id",
+            "status",
+            *DATES,
+            applicant="application__applicant__name",
+            opening="application__opening__title",
+        )
+    )

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from web.console import (, dashboard, mail, reports, settings, sign_in, team, webhooks
+from web.console import (, credits, dashboard, mail, network, reports, settings, sign_in, team, webhooks
 from web.console.routing import ROUTES
 
-PAGES = ((, dashboard, mail, reports, settings, team, webhooks,)  # imported for their routes
+PAGES = ((, credits, dashboard, mail, network, reports, settings, team, webhooks,)  # imported for their routes
 
 
 def routes() -> list[Route]:
