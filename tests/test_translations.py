@@ -19,18 +19,13 @@ from server.errors import ErrorCode
 from server.models import (
     ApplicationStatus,
     CompanyStatus,
-    CompanyStatus,
     CreditKind,
-    IntroductionStatus,
-    MailKind,
-    MemberRole,
-    ReferralStatus,
-    CompanyStatus,
     DeliveryStatus,
     IntroductionStatus,
     Locale,
     MailKind,
     MemberRole,
+    ReferralStatus,
 )
 from server.webhooks import notify
 from server.webhooks.events import EventType

@@ -23,13 +23,8 @@ from schema.pagination import After, First, paginate
 from schema.permissions import IsCompany
 from server import models as m
 from server.applications import reasons as rejection_reasons
-<<<<<<< HEAD
-from server.applications import search, templates
-from server.companies import accounts as companies
-=======
-from server.applications import records as applications
+from server.applications import search
 from server.companies import rejection_mail
->>>>>>> c-settings
 from server.network import referrals
 
 

@@ -8,10 +8,37 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from web.console import (, credits, dashboard, mail, network, reports, settings, sign_in, team, webhooks
+from web.console import (
+    applications,
+    credits,
+    dashboard,
+    imports,
+    mail,
+    network,
+    pool,
+    rejection_reasons,
+    reports,
+    settings,
+    sign_in,
+    team,
+    webhooks,
+)
 from web.console.routing import ROUTES
 
-PAGES = ((, credits, dashboard, mail, network, reports, settings, team, webhooks,)  # imported for their routes
+PAGES = (
+    applications,
+    credits,
+    dashboard,
+    imports,
+    mail,
+    network,
+    pool,
+    rejection_reasons,
+    reports,
+    settings,
+    team,
+    webhooks,
+)  # imported for their routes
 
 
 def routes() -> list[Route]:
