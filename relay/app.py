@@ -19,7 +19,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from relay.middleware import BodyLimit, DatabaseOutage
 from schema.context import Context
-from schema.schema import schema
+from schema.schema import fast_queries, schema
 from server import health, redact
 from server.companies.auth import AuthError, authenticate
 from server.config import Settings, get_settings
@@ -69,7 +69,8 @@ class GraphQLApp(GraphQL):
 
 
 class GraphQLEndpoint:
-    """Authenticates the caller (401/403 as JSON), then hands over to Strawberry."""
+    """Authenticates the caller (401/403 as JSON), then runs the query: a valid query posted
+    as JSON directly (schema/fast.py), anything else through Strawberry."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -93,7 +94,72 @@ class GraphQLEndpoint:
                 )
                 await response(scope, receive, send)
                 return
+            if request.method == "POST" and _plain_json(request):
+                body = await request.body()
+                answer = await self._fast(request, principal, body)
+                if answer is not None:
+                    await _send_json(send, answer)
+                    return
+                receive = _replay(body, receive)
         await self.graphql(scope, receive, send)
+
+    async def _fast(self, request: Request, principal: object, body: bytes) -> bytes | None:
+        """The answer to a valid query, or None to go through Strawberry."""
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        query, variables = data.get("query"), data.get("variables")
+        operation_name, extensions = data.get("operationName"), data.get("extensions")
+        if not (
+            isinstance(query, str)
+            and isinstance(variables, dict | None)
+            and isinstance(operation_name, str | None)
+            and isinstance(extensions, dict | None)
+        ):
+            return None
+        prepared = fast_queries.prepare(query, operation_name)
+        if prepared is None:
+            return None
+        redis = request.app.state.redis
+        context = Context(principal=principal, settings=self.settings, redis=redis)
+        answer = await fast_queries.run(prepared, variables, context, extensions)
+        if context.database_unavailable:
+            raise DatabaseUnavailable  # a 503 with Retry-After (relay/middleware.py)
+        return None if answer is None else orjson.dumps(answer)
+
+
+def _plain_json(request: Request) -> bool:
+    """A JSON body answered with JSON (not a stream: SSE or multipart)."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    accept = request.headers.get("accept", "")
+    return (
+        media_type == "application/json"
+        and "multipart" not in accept
+        and ("event-stream" not in accept)
+    )
+
+
+def _replay(body: bytes, receive):
+    """``receive`` that gives the body already read once more, then the client's messages."""
+    replayed = False
+
+    async def replay() -> dict:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+async def _send_json(send, body: bytes) -> None:
+    headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def healthz(request: Request) -> Response:
