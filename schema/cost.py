@@ -111,11 +111,13 @@ def cost_of(
 
 async def charge(context: Any, cost: int) -> tuple[dict[str, int], PublicError | None]:
     """Spends ``cost`` from the caller's bucket: the ``extensions.cost`` report, and the
-    THROTTLED error when the bucket holds less (nothing is spent then)."""
+    THROTTLED error when the bucket holds less (nothing is spent then). A free query (only
+    scalars, e.g. `{ __typename }`) spends nothing and is never refused, so it asks nothing of
+    Redis and reports no ``remaining``: the round trip was a fifth of its CPU."""
     principal = getattr(context, "principal", None)
     settings = get_settings()
     report = {"requested": cost, "bucketSize": settings.cost_bucket_size}
-    if principal is None or principal.api_key_id is None:
+    if principal is None or principal.api_key_id is None or cost == 0:
         return report, None
     spent = await cost_limit.spend(context.redis, cost_limit.bucket_of(principal), cost)
     report["remaining"] = spent.remaining
