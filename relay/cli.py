@@ -79,6 +79,8 @@ def serve(
     """Runs the HTTP server (GraphQL, candidate pages, health)."""
     import uvicorn
 
+    from relay.access_log import log_config
+
     settings = _settings()
     _require("DATABASE_URL", settings.database_url)
     _require("REDIS_URL", settings.redis_url)
@@ -95,6 +97,7 @@ def serve(
         loop="uvloop",
         http="httptools",
         access_log=settings.access_log,
+        log_config=log_config(),
         # A spawned worker answers the supervisor's ping only once it has imported the app;
         # uvicorn's 5 s default killed and respawned workers in a loop on a loaded machine
         # (bench/README.md, the API benchmark).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import ExecutionResult, StringValueNode, visit
+from graphql import DocumentNode, ExecutionResult, StringValueNode, visit
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 
@@ -43,12 +43,12 @@ class _NulInLiteral(Visitor):
         self.found = self.found or NUL in node.value
 
 
-def _nul_in_document(execution_context: Any) -> bool:
-    query = execution_context.query or ""
+def _nul_in_document(query: str | None, document: DocumentNode | None) -> bool:
+    query = query or ""
     if NUL not in query and "\\u" not in query:
         return False  # no NUL and no unicode escape: the common case, nothing to walk
     visitor = _NulInLiteral()
-    visit(execution_context.graphql_document, visitor)
+    visit(document, visitor)
     return visitor.found
 
 
@@ -67,22 +67,27 @@ class InputLimits(SchemaExtension):
 
     def on_execute(self):  # type: ignore[override]
         if self.execution_context.result is None:
-            error = self._error()
+            context = self.execution_context
+            error = input_error(context.variables, context.query, context.graphql_document)
             if error is not None:
                 self.execution_context.result = ExecutionResult(data=None, errors=[error])
         yield
 
-    def _error(self) -> PublicError | None:
-        limit = get_settings().max_list_items
-        found = next(_problems(self.execution_context.variables or {}, limit), None)
-        if found is not None:
-            code, path = found
-            message = _MESSAGES[code].format(limit=limit)
-            error = PublicError(f"${'.'.join(path)} {message}", code)
-            error.extensions["field"] = list(path)
-            return error
-        if _nul_in_document(self.execution_context):
-            return PublicError(
-                f"a string {_MESSAGES[ErrorCode.INVALID_CHARACTER]}", ErrorCode.INVALID_CHARACTER
-            )
-        return None
+
+def input_error(
+    variables: dict | None, query: str | None, document: DocumentNode | None
+) -> PublicError | None:
+    """The first input over the limits, as the error to answer with, else None."""
+    limit = get_settings().max_list_items
+    found = next(_problems(variables or {}, limit), None)
+    if found is not None:
+        code, path = found
+        message = _MESSAGES[code].format(limit=limit)
+        error = PublicError(f"${'.'.join(path)} {message}", code)
+        error.extensions["field"] = list(path)
+        return error
+    if _nul_in_document(query, document):
+        return PublicError(
+            f"a string {_MESSAGES[ErrorCode.INVALID_CHARACTER]}", ErrorCode.INVALID_CHARACTER
+        )
+    return None

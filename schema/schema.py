@@ -33,6 +33,7 @@ from schema.context import Info
 from schema.cost import QueryCost
 from schema.errors import should_mask_error
 from schema.execution import ExecutionContext
+from schema.fast import FastQueries
 from schema.limits import InputLimits
 from schema.network.credits.mutations import CreditMutations
 from schema.network.credits.queries import CreditQueries
@@ -145,15 +146,17 @@ class Schema(strawberry.Schema):
                 StrawberryLogger.error(error, execution_context)
 
 
-def build_schema() -> strawberry.Schema:
+def _limit_rules() -> list:
     settings = get_settings()
-    # The limits' rule classes are made once, so ValidationCache (keyed by document and rules)
-    # hits: clients send the same few documents, parsed and validated once per process
-    # (a quarter of a `matches` request's CPU otherwise, see bench/README.md).
-    limits = [
+    return [
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
+
+
+def build_schema(limits: list) -> strawberry.Schema:
+    """The schema with its extensions; ``limits``: the validation rules of the limits."""
+    settings = get_settings()
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -170,4 +173,10 @@ def build_schema() -> strawberry.Schema:
     )
 
 
-schema = build_schema()
+# The limits' rule classes are made once, so ValidationCache (keyed by document and rules)
+# hits: clients send the same few documents, parsed and validated once per process
+# (a quarter of a `matches` request's CPU otherwise, see bench/README.md).
+LIMIT_RULES = _limit_rules()
+schema = build_schema(LIMIT_RULES)
+# Valid queries, the common request, run without Strawberry's per-request machinery.
+fast_queries = FastQueries(schema, LIMIT_RULES, get_settings().max_tokens)

@@ -20,6 +20,8 @@ _ANY_PATH = re.compile(rf"(/(?:{_PATHS})/){_TOKEN}")
 
 def redact_paths(text: str) -> str:
     """The text with every token path segment (anywhere in it) replaced by ``[redacted]``."""
+    if text.count("/") < 2:  # no "/<path>/<token>": every access line's address, method, ...
+        return text
     return _ANY_PATH.sub(rf"\1{REDACTED}", text)
 
 

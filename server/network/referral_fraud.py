@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 import time
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from tortoise import connections
 from tortoise.queryset import QuerySet
@@ -68,6 +69,7 @@ RECORD_INTERVAL_SECONDS = 60
 _recorded: dict[tuple[int, str], float] = {}
 
 
+@lru_cache(maxsize=4096)  # called for every API request; parsing was ~2% of a small one's CPU
 def network_of(address: str | None) -> str:
     """The network an address belongs to (IPv4 /24, IPv6 /64), "" for loopback or junk."""
     try:
