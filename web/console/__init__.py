@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from web.console import dashboard, sign_in, team
+from web.console import dashboard, opening_form, openings, sign_in, team
 from web.console.routing import ROUTES
 
-PAGES = (dashboard, team)  # imported for their routes
+PAGES = (dashboard, openings, opening_form, team)  # imported for their routes
 
 
 def routes() -> list[Route]:
