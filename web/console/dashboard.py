@@ -66,7 +66,7 @@ async def dashboard(request: Request, principal: Principal) -> Response:
             "progress": progress,
             "toward": min(progress.toward_next_credit, per_credit),
             "per_credit": per_credit,
-            "chart": _chart(board.weeks, pages.t(request)),
+            "weekly": _chart(board.weeks, pages.t(request)),
             "labels": LABELS,
             "month_from": board.month.period_from,
         },
