@@ -39,15 +39,20 @@ def _chart(report: funnel.Report, t) -> charts.Chart:
     )
 
 
+# The report's rate (its own cohort: never above 1) shown under a step.
+RATE_OF = {
+    "clicks": "click_rate",
+    "registrations": "registration_rate",
+    "qualified_referrals": "qualification_rate",
+}
+
+
 def _steps(report: funnel.Report) -> list[tuple[str, int, float | None]]:
-    """The funnel's steps: (metric, count, share of the step before; None for the first)."""
-    steps, previous = [], None
-    for metric in figures.FUNNEL:
-        count = report.totals[metric]
-        share = None if previous is None else funnel.ratio(count, previous)
-        steps.append((metric, count, share))
-        previous = count
-    return steps
+    """The funnel's steps: (metric, count, the report's rate into it or None)."""
+    return [
+        (m, report.totals[m], report.rate(RATE_OF[m]) if m in RATE_OF else None)
+        for m in figures.FUNNEL
+    ]
 
 
 @page("/app")

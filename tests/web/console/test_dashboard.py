@@ -22,6 +22,12 @@ from server.models import (
 from server.reports import dashboard as figures
 from tests.server.test_reports import CAMEL, FIELDS, REPORT, History, Seeder, keyed
 
+RATES = {
+    "clicks": "clickRate",
+    "registrations": "registrationRate",
+    "qualified_referrals": "qualificationRate",
+}
+
 
 async def _history(company: Company, start: datetime, now: datetime) -> Seeder:
     seeder = Seeder(random.Random(3), History(), start=start, end=now)
@@ -74,6 +80,16 @@ async def test_the_dashboard_shows_the_reports_numbers_of_this_month(client, con
     in_month = [f for f in seeder.h.facts if f.metric == "rejections" and start <= f.at < end]
     assert shown["rejections"] == len(in_month) > 0
     assert shown["credits_earned"] == 2
+    # under a step, the report's rate into it (its own cohort, so never above 100%)
+    rates = report["report"]["rates"]
+    for metric, name in RATES.items():
+        found = re.search(
+            rf'data-metric="{metric}">\s*<span[^>]*>[^<]*</span>\s*<strong[^>]*>[^<]*</strong>'
+            r'\s*<span class="funnel-share muted">前段からの転換率 (\d+)%',
+            page.text,
+        )
+        want = None if rates[name] is None else round(rates[name] * 100)
+        assert (int(found.group(1)) if found else None) == want, metric
 
     # credits, the way to the next one, introductions awaiting an answer
     await company.refresh_from_db()
@@ -87,7 +103,7 @@ async def test_the_dashboard_shows_the_reports_numbers_of_this_month(client, con
     # bounced mails: this month's count, the latest listed
     bounced = totals["mailsBounced"]
     assert f"今月 {bounced} 件" in page.text
-    listed = re.findall(r"<td>(?:<a [^>]*>)?(r[\w-]+@x\.jp)", page.text)
+    listed = re.findall(r"<td data-label=\"[^\"]*\">(?:<a [^>]*>)?(r[\w-]+@x\.jp)", page.text)
     assert len(listed) == min(bounced, figures.RECENT_BOUNCES)
 
     # the weekly chart: an SVG drawn on the server, its totals in the legend
