@@ -162,8 +162,18 @@ async def create(request: Request, principal: Principal, form_data: FormData) ->
             redis=request.app.state.redis,
         )
     except DomainError as error:
+        if error.errors[0].code == ErrorCode.IDEMPOTENCY_KEY_REUSED:
+            return await _sent_before(request, principal, form)
         return await _failed(request, principal, form, None, error)
     return done(f"/app/openings/{opening.id}", "console.ok.opening_created")
+
+
+async def _sent_before(request: Request, principal: Principal, form: OpeningForm) -> Response:
+    """This form already made an opening and now says something else (back, edit, send):
+    a fresh key, so that sending it once more makes a second opening, knowingly."""
+    form.idempotency_key = secrets.token_urlsafe(16)
+    errors = pages.Errors(page=[pages.t(request)("console.openings.sent_before")])
+    return await _render(request, principal, form, errors=errors, status_code=409)
 
 
 async def tags_text(request: Request, opening: Opening) -> str:

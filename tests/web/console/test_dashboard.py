@@ -85,7 +85,7 @@ async def test_the_dashboard_shows_the_reports_numbers_of_this_month(client, con
     for metric, name in RATES.items():
         found = re.search(
             rf'data-metric="{metric}">\s*<span[^>]*>[^<]*</span>\s*<strong[^>]*>[^<]*</strong>'
-            r'\s*<span class="funnel-share muted">前段からの転換率 (\d+)%',
+            r'\s*<span class="funnel-share muted">前段からの転換率(\d+)%',
             page.text,
         )
         want = None if rates[name] is None else round(rates[name] * 100)
@@ -102,7 +102,7 @@ async def test_the_dashboard_shows_the_reports_numbers_of_this_month(client, con
 
     # bounced mails: this month's count, the latest listed
     bounced = totals["mailsBounced"]
-    assert f"今月 {bounced} 件" in page.text
+    assert f"今月{bounced}件" in page.text
     listed = re.findall(r"<td data-label=\"[^\"]*\">(?:<a [^>]*>)?(r[\w-]+@x\.jp)", page.text)
     assert len(listed) == min(bounced, figures.RECENT_BOUNCES)
 

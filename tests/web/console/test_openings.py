@@ -103,7 +103,7 @@ async def test_a_missing_title_is_shown_next_to_the_field(console_member):
     assert 'id="title-error"' in answer.text
     assert "Go" in answer.text.split('id="tag-preview"', 1)[1]  # the tags, as they would be
     too_long = await recruiter.post(FORM, {"title": "求" * 201, "step": "save"}, form_page=FORM)
-    assert "200 文字以内" in too_long.text
+    assert "200文字以内" in too_long.text
     assert not await Opening.exists(company_id=recruiter.company_id)
 
 
@@ -252,3 +252,19 @@ async def test_a_viewer_changes_nothing(console_member):
     await opening.refresh_from_db()
     assert opening.title == "データエンジニア" and opening.status == OpeningStatus.OPEN
     assert await Opening.filter(company_id=owner.company_id).count() == 1
+
+
+async def test_a_form_sent_again_with_other_details_asks_before_a_second_opening(console_member):
+    recruiter = await console_member(MemberRole.RECRUITER)
+    page = await recruiter.get(FORM)
+    form = {"title": "経理", "idempotency_key": _key(page.text), "step": "save"}
+    assert (await recruiter.post(FORM, form, form_page=FORM)).status_code == 303
+    # back in the browser, another title, the same form
+    again = await recruiter.post(FORM, {**form, "title": "財務"}, form_page=FORM)
+    assert again.status_code == 409
+    assert "既に求人を作成しています" in again.text
+    assert await Opening.filter(company_id=recruiter.company_id).count() == 1
+    # sent once more, knowingly: a second opening
+    fresh = {**form, "title": "財務", "idempotency_key": _key(again.text)}
+    assert (await recruiter.post(FORM, fresh, form_page=FORM)).status_code == 303
+    assert await Opening.filter(company_id=recruiter.company_id).count() == 2
