@@ -18,6 +18,7 @@ from server.errors import ErrorCode
 from server.models import CompanyStatus, IntroductionStatus, MailKind, MemberRole
 from server.webhooks import notify
 from web import pages
+from web.console import reports as console_reports
 from web.console import view as console_view
 from web.operator import admin
 
@@ -55,6 +56,10 @@ DYNAMIC = {
     "admin.company_status": [s.value for s in CompanyStatus],
     "console.nav": [key for key, _ in console_view.NAV],
     "console.role": [r.value for r in MemberRole],
+    "console.reports.chart": [key for key, _ in console_reports.CHARTS],
+    "console.reports.def": list(console_reports.reports.METRICS),
+    "console.reports.rate_def": list(console_reports.KPIS),
+    "console.reports.preset": ["this_month", "last_month", "last_90_days", "this_year"],
     "mail.member_sign_in": ("subject", "body"),
     "mail.member_invitation": ("subject", "body"),
     # server/webhooks/notify.py ``_EVENT_MAILS``.

@@ -51,7 +51,13 @@ def _ymd(value: datetime | None) -> str:
     return value.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d") if value else ""
 
 
+def _ymdhm(value: datetime | None) -> str:
+    """A date and time as people in Japan read it (YYYY-MM-DD HH:MM, Japan time)."""
+    return value.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
 env.filters["ymd"] = _ymd
+env.filters["ymdhm"] = _ymdhm
 
 # Values shown in error messages ("at most {max} characters").
 LIMITS: dict[str, Any] = {

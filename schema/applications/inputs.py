@@ -142,6 +142,40 @@ class RejectApplicationPayload:
     )
 
 
+@strawberry.input(
+    description="Rejects several applications with one decision, all or none; each mail waits "
+    "out the undo window."
+)
+class RejectApplicationsInput:
+    application_ids: list[relay.GlobalID] = strawberry.field(
+        description="1 to 100 applications of the company, none hired."
+    )
+    reason: str | None = strawberry.field(
+        default=None,
+        description="Catalogue code or name, up to 2,000 characters; other text is kept as a note.",
+    )
+    evaluation: int | None = strawberry.field(default=None, description="1 to 5.")
+    silver_medalist: bool = strawberry.field(
+        default=False, description="Marks the people as strong runners-up."
+    )
+    send_mail: bool = strawberry.field(
+        default=True,
+        description="Whether to send the rejection mails; false records only the rejections.",
+    )
+    send_at: datetime | None = strawberry.field(default=None, description="Delay the mails.")
+
+
+@strawberry.type
+class RejectApplicationsPayload:
+    applications: list[Application] = strawberry.field(
+        default_factory=list,
+        description="The rejected applications in the order given; empty when userErrors is not.",
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Expected failures, with the input field and a code."
+    )
+
+
 @strawberry.input
 class UnrejectApplicationInput:
     application_id: relay.GlobalID = strawberry.field(

@@ -16,6 +16,8 @@ from schema.applications.inputs import (
     ImportApplicationsPayload,
     RejectApplicationInput,
     RejectApplicationPayload,
+    RejectApplicationsInput,
+    RejectApplicationsPayload,
     RejectionReasonPayload,
     SetApplicationStatusInput,
     UnrejectApplicationInput,
@@ -158,6 +160,32 @@ class ApplicationMutations:
             application=Application.from_model(result.application),
             referral=Referral.from_model(result.referral) if result.referral else None,
             user_errors=[],
+        )
+
+    @mutation(
+        permission_classes=[IsCompany],
+        description="Rejects up to 100 applications with one decision, all or none.",
+    )
+    async def reject_applications(
+        self,
+        info: Info,
+        input: Annotated[
+            RejectApplicationsInput,
+            strawberry.argument(description="The applications to reject and how."),
+        ],
+    ) -> RejectApplicationsPayload:
+        results = await rejections.reject_many(
+            info.context.caller,
+            [_app_id(gid) for gid in input.application_ids],
+            reason=input.reason,
+            evaluation=input.evaluation,
+            silver_medalist=input.silver_medalist,
+            send_mail=input.send_mail,
+            send_at=input.send_at,
+            redis=info.context.redis,
+        )
+        return RejectApplicationsPayload(
+            applications=[Application.from_model(r.application) for r in results], user_errors=[]
         )
 
     @mutation(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 import strawberry
@@ -22,8 +23,7 @@ from schema.pagination import After, First, paginate
 from schema.permissions import IsCompany
 from server import models as m
 from server.applications import reasons as rejection_reasons
-from server.applications import records as applications
-from server.applications import templates
+from server.applications import search, templates
 from server.companies import accounts as companies
 from server.network import referrals
 
@@ -53,12 +53,36 @@ class ApplicationQueries:
             relay.GlobalID | None,
             strawberry.argument(description="Only applications to this opening of the company."),
         ] = None,
+        text: Annotated[
+            str | None,
+            strawberry.argument(description="Part of the applicant's name or email address."),
+        ] = None,
+        tag: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only applicants with this tag (its slug, a label or a synonym)."[:200]
+            ),
+        ] = None,
+        applied_from: Annotated[
+            date | None,
+            strawberry.argument(description="Applied on or after this day (Japan time)."),
+        ] = None,
+        applied_to: Annotated[
+            date | None,
+            strawberry.argument(description="Applied on or before this day (Japan time)."),
+        ] = None,
     ) -> ApplicationConnection:
-        query = applications.scoped(info.context.caller)
-        if status is not None:
-            query = query.filter(status=m.ApplicationStatus(status))
-        if opening_id is not None:
-            query = query.filter(opening_id=node.decode(str(opening_id), "Opening")[1])
+        query = await search.query(
+            info.context.caller,
+            search.Filters(
+                text=text or "",
+                tag=tag or "",
+                status=m.ApplicationStatus(status) if status is not None else None,
+                opening_id=node.decode(str(opening_id), "Opening")[1] if opening_id else None,
+                applied_from=applied_from,
+                applied_to=applied_to,
+            ),
+        )
         return await paginate(ApplicationConnection, query, first, after, Application.from_model)
 
     @strawberry.field(

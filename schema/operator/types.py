@@ -12,6 +12,8 @@ from strawberry.scalars import JSON
 from schema import node
 from schema.companies.api_keys.dataloaders import ApiKeyLoader
 from schema.companies.api_keys.types import ApiKey
+from schema.companies.members.dataloaders import MemberLoader
+from schema.companies.members.types import Member
 from schema.companies.types import Company, load_company
 from schema.context import Info
 from schema.network.tags.types import TagCategory
@@ -131,6 +133,14 @@ class AuditEvent(relay.Node):
     created_at: datetime = strawberry.field(description="When (UTC).")
     api_key_id: strawberry.Private[int | None]
     company_id: strawberry.Private[int | None]
+    member_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The console member who acted; null for API keys and jobs.")
+    async def member(self, info: Info) -> Member | None:
+        if self.member_id is None:
+            return None
+        row = await MemberLoader.of(info).load(self.member_id)
+        return Member.from_model(row) if row else None
 
     @strawberry.field(description="The API key that acted; null for the command line.")
     async def api_key(self, info: Info) -> ApiKey | None:
@@ -153,6 +163,7 @@ class AuditEvent(relay.Node):
             data=event.data,
             created_at=event.created_at,
             api_key_id=event.api_key_id,
+            member_id=event.member_id,
             company_id=event.company_id,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from server import audit
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import RejectionKind, RejectionReason
 from server.principal import Permission, Principal
@@ -127,7 +128,7 @@ async def upsert(
     if errors:
         raise DomainError.many(errors)
     await ensure_defaults(company_id)
-    reason, _ = await RejectionReason.update_or_create(
+    reason, created = await RejectionReason.update_or_create(
         company_id=company_id,
         code=code[:64],
         defaults={
@@ -138,6 +139,10 @@ async def upsert(
             "active": active,
         },
     )
+    await audit.record(
+        principal, "rejection_reason.upsert", "RejectionReason", reason.id,
+        code=reason.code, created=created, active=active,
+    )  # fmt: skip
     return reason
 
 
@@ -146,3 +151,55 @@ async def get(principal: Principal, reason_id: int) -> RejectionReason:
     if reason is None:
         raise NotFound("rejection reason")
     return reason
+
+
+async def add(
+    principal: Principal,
+    *,
+    name_ja: str,
+    name_en: str,
+    kind: RejectionKind,
+    offers_invitation: bool,
+) -> RejectionReason:
+    """A new catalogue entry (its code made from the English name).
+
+    Raises:
+        DomainError: ALREADY_EXISTS when an entry has that code already (rename it instead).
+    """
+    principal.require(Permission.MANAGE)
+    code = slugify(name_en).replace("-", "_")[:64]
+    if code and await scoped(principal).filter(code=code).exists():
+        raise DomainError(ErrorCode.ALREADY_EXISTS, "a reason with this name exists", ["nameEn"])
+    return await upsert(
+        principal,
+        code=code,
+        name_ja=name_ja,
+        name_en=name_en,
+        kind=kind,
+        offers_invitation=offers_invitation,
+    )
+
+
+async def change(
+    principal: Principal,
+    reason_id: int,
+    *,
+    name_ja: str | None = None,
+    name_en: str | None = None,
+    offers_invitation: bool | None = None,
+    active: bool | None = None,
+) -> RejectionReason:
+    """Renames, (de)activates or changes the invitation of one of the caller's entries."""
+    principal.require(Permission.MANAGE)
+    reason = await get(principal, reason_id)
+    return await upsert(
+        principal,
+        code=reason.code,
+        name_ja=reason.name_ja if name_ja is None else name_ja,
+        name_en=reason.name_en if name_en is None else name_en,
+        kind=reason.kind,
+        offers_invitation=reason.offers_invitation
+        if offers_invitation is None
+        else offers_invitation,
+        active=reason.active if active is None else active,
+    )

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
+from server import audit
 from server.applications import applicants, openings
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import (
@@ -18,7 +19,7 @@ from server.models import (
     Tag,
 )
 from server.network import tags
-from server.principal import Principal
+from server.principal import Permission, Principal
 from server.text import normalize
 
 
@@ -140,6 +141,7 @@ async def set_status(
     principal: Principal, application_id: int, status: ApplicationStatus
 ) -> Application:
     """Moves an application along (review, offer, hire, decline); rejecting has its own path."""
+    principal.require(Permission.WRITE)
     if status == ApplicationStatus.REJECTED:
         raise DomainError(ErrorCode.INVALID, "use rejectApplication to reject", ["status"])
     async with in_transaction("default"):
@@ -157,5 +159,8 @@ async def set_status(
                 application_id=application.id,
                 status=status,
                 at=now,
+            )
+            await audit.record(
+                principal, "application.status", "Application", application.id, status=status.value
             )
     return application

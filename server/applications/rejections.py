@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
+from server import audit
 from server.applications import reasons as rejection_reasons
 from server.applications import templates
 from server.companies import accounts as companies
@@ -31,10 +33,11 @@ from server.models import (
     RejectionReason,
 )
 from server.network import referrals
-from server.principal import Principal
+from server.principal import Permission, Principal
 
 HOLDING_OFFER = (ApplicationStatus.OFFERED, ApplicationStatus.HIRED)
 MAX_NOTE = 2000
+MAX_BULK = 100  # applications rejected together (a page of the console's list is 50)
 
 
 @dataclass
@@ -62,7 +65,7 @@ def check_evaluation(evaluation: int | None, prefix: list[str]) -> list[FieldErr
     return []
 
 
-async def _holds_offer(company_id: int, email_normalized: str) -> bool:
+async def holds_offer(company_id: int, email_normalized: str) -> bool:
     return await Application.filter(
         company_id=company_id,
         applicant__email_normalized=email_normalized,
@@ -70,14 +73,42 @@ async def _holds_offer(company_id: int, email_normalized: str) -> bool:
     ).exists()
 
 
-def _dedupe_key(company: Company, email_normalized: str, send_after: datetime) -> str:
+def dedupe_key(company: Company, email_normalized: str, send_after: datetime) -> str:
     """One rejection mail per person per company per (company-local) day."""
     day = send_after.astimezone(ZoneInfo(company.timezone)).date().isoformat()
     return f"rejection:{company.id}:{email_normalized}:{day}"
 
 
-async def _existing_mail(dedupe_key: str) -> MailMessage | None:
-    return await MailMessage.get_or_none(dedupe_key=dedupe_key)
+async def existing_mail(key: str) -> MailMessage | None:
+    return await MailMessage.get_or_none(dedupe_key=key)
+
+
+def send_time(company: Company, decision: Decision, now: datetime) -> datetime:
+    """When the mail may go out at the earliest: after the undo window, or later if asked."""
+    return max(now + timedelta(minutes=company.undo_window_minutes), decision.send_at or now)
+
+
+def compose(
+    company: Company,
+    applicant: Applicant,
+    opening: Opening,
+    *,
+    invitation: bool,
+    registration_url: str,
+    unsubscribe_url: str,
+) -> templates.RenderedMail:
+    """The rejection mail exactly as ``applicant`` gets it (the company's template in the
+    applicant's language; the plain one when the reason offers no invitation)."""
+    return templates.render(
+        templates.source_for(company.rejection_templates, applicant.locale, invitation=invitation),
+        {
+            "candidate_name": applicant.name,
+            "company_name": company.name,
+            "opening_title": opening.title,
+            "registration_url": registration_url,
+            "unsubscribe_url": unsubscribe_url,
+        },
+    )
 
 
 async def _queue_rejection_mail(
@@ -88,9 +119,9 @@ async def _queue_rejection_mail(
     decision: Decision,
     now: datetime,
 ) -> tuple[Referral | None, MailMessage | None]:
-    send_after = max(now + timedelta(minutes=company.undo_window_minutes), decision.send_at or now)
-    key = _dedupe_key(company, applicant.email_normalized, send_after)
-    existing = await _existing_mail(key)
+    send_after = send_time(company, decision, now)
+    key = dedupe_key(company, applicant.email_normalized, send_after)
+    existing = await existing_mail(key)
     if existing is not None:
         referral = (
             await Referral.get_or_none(id=existing.referral_id) if existing.referral_id else None
@@ -105,15 +136,13 @@ async def _queue_rejection_mail(
         )
         registration_url = f"{get_settings().public_url}/r/{raw}"
     unsubscribe = await outbox.unsubscribe_url(applicant.email_normalized)
-    rendered = templates.render(
-        templates.source_for(company.rejection_templates, applicant.locale, invitation=invitation),
-        {
-            "candidate_name": applicant.name,
-            "company_name": company.name,
-            "opening_title": opening.title,
-            "registration_url": registration_url,
-            "unsubscribe_url": unsubscribe,
-        },
+    rendered = compose(
+        company,
+        applicant,
+        opening,
+        invitation=invitation,
+        registration_url=registration_url,
+        unsubscribe_url=unsubscribe,
     )
     sending_guards.check_links({"subject": rendered.subject, "body": rendered.text}, company)
     message, created = await outbox.queue_mail(
@@ -167,7 +196,7 @@ async def apply(
         status=ApplicationStatus.REJECTED,
         at=now,
     )
-    if not decision.send_mail or await _holds_offer(company.id, applicant.email_normalized):
+    if not decision.send_mail or await holds_offer(company.id, applicant.email_normalized):
         return Rejection(application, None, None)
     if not mail_allowed:
         if not decision.reason.offers_invitation:
@@ -182,33 +211,63 @@ async def apply(
     return Rejection(application, referral, message)
 
 
-async def _existing_rejection(application: Application) -> Rejection:
+async def made_by(application: Application) -> tuple[Referral | None, MailMessage | None]:
+    """The referral and the mail a rejection made: the mail its referral carries, or the
+    plain mail (a reason without invitation has no referral) queued when it was decided."""
     referral = await Referral.filter(application_id=application.id).order_by("id").first()
-    message = None
     if referral is not None:
-        message = await MailMessage.filter(referral_id=referral.id).first()
-    return Rejection(application, referral, message)
+        return referral, await MailMessage.filter(referral_id=referral.id).first()
+    if application.decided_at is None:
+        return None, None
+    applicant = await Applicant.get(id=application.applicant_id)
+    key = f"rejection:{application.company_id}:{applicant.email_normalized}:"
+    message = (
+        await MailMessage.filter(
+            kind=MailKind.REJECTION,
+            referral_id=None,
+            dedupe_key__startswith=key,
+            created_at__gte=application.decided_at - timedelta(seconds=5),
+        )
+        .order_by("id")
+        .first()
+    )
+    return None, message
 
 
-async def reject(
+async def _existing_rejection(application: Application) -> Rejection:
+    return Rejection(application, *await made_by(application))
+
+
+async def _reject_locked(
+    company: Company, application: Application, decision: Decision
+) -> Rejection:
+    """Rejects one application locked by the caller's transaction."""
+    if application.status == ApplicationStatus.REJECTED:
+        return await _existing_rejection(application)
+    if application.status == ApplicationStatus.HIRED:
+        raise DomainError(
+            ErrorCode.WRONG_STATE, "a hired application cannot be rejected", ["applicationId"]
+        )
+    applicant = await Applicant.get(id=application.applicant_id)
+    opening = await Opening.get(id=application.opening_id)
+    return await apply(company, application, applicant, opening, decision)
+
+
+async def decide(
     principal: Principal,
-    application_id: int,
     *,
     reason: str | None = None,
     evaluation: int | None = None,
     silver_medalist: bool = False,
     send_mail: bool = True,
     send_at: datetime | None = None,
-    redis: ArqRedis | None = None,
-) -> Rejection:
-    """Rejects an application; the rejection mail goes out after the undo window.
-
-    Rejecting an already rejected application returns what the first rejection made.
+) -> Decision:
+    """The company's decision from what the caller gave (the reason found in its catalogue).
 
     Raises:
-        DomainError: NOT_FOUND (another company's application reads as not found),
-            WRONG_STATE for a hired application, INVALID evaluation.
+        DomainError: FORBIDDEN for a viewer, INVALID evaluation, TOO_LONG reason.
     """
+    principal.require(Permission.WRITE)
     company_id = principal.require_company()
     errors = check_evaluation(evaluation, [])
     if reason and len(reason) > MAX_NOTE:
@@ -218,26 +277,70 @@ async def reject(
     if errors:
         raise DomainError.many(errors)
     catalogue_reason, note = await rejection_reasons.find(company_id, reason)
-    async with in_transaction("default"):
-        application = await Application.select_for_update().get_or_none(
-            id=application_id, company_id=company_id
-        )
-        if application is None:
-            raise NotFound("application", ["applicationId"])
-        if application.status == ApplicationStatus.REJECTED:
-            return await _existing_rejection(application)
-        if application.status == ApplicationStatus.HIRED:
-            raise DomainError(
-                ErrorCode.WRONG_STATE, "a hired application cannot be rejected", ["applicationId"]
-            )
-        company = await Company.get(id=company_id)
-        applicant = await Applicant.get(id=application.applicant_id)
-        opening = await Opening.get(id=application.opening_id)
-        decision = Decision(catalogue_reason, note, evaluation, silver_medalist, send_mail, send_at)
-        result = await apply(company, application, applicant, opening, decision)
-    if redis is not None:
-        await enqueue_due(redis, [result])
+    return Decision(catalogue_reason, note, evaluation, silver_medalist, send_mail, send_at)
+
+
+async def reject(
+    principal: Principal,
+    application_id: int,
+    *,
+    redis: ArqRedis | None = None,
+    **decision: Any,
+) -> Rejection:
+    """Rejects an application; the rejection mail goes out after the undo window.
+
+    ``decision``: the keywords of :func:`decide`. Rejecting an already rejected application
+    returns what the first rejection made.
+
+    Raises:
+        DomainError: NOT_FOUND (another company's application reads as not found),
+            WRONG_STATE for a hired application, INVALID evaluation.
+    """
+    [result] = await reject_many(principal, [application_id], redis=redis, **decision)
     return result
+
+
+async def reject_many(
+    principal: Principal,
+    application_ids: list[int],
+    *,
+    redis: ArqRedis | None = None,
+    **decision: Any,
+) -> list[Rejection]:
+    """Rejects several applications with one decision, all or none (in one transaction).
+
+    Raises:
+        DomainError: NOT_FOUND when any id is not the caller's company's application,
+            WRONG_STATE when one is hired, TOO_LONG past ``MAX_BULK`` applications.
+    """
+    wanted = list(dict.fromkeys(application_ids))
+    made = await decide(principal, **decision)
+    if not wanted or len(wanted) > MAX_BULK:
+        raise DomainError(
+            ErrorCode.TOO_LONG,
+            f"reject 1 to {MAX_BULK} applications at a time",
+            ["applicationIds"],
+        )
+    company_id = principal.require_company()
+    async with in_transaction("default"):
+        locked = {
+            a.id: a
+            for a in await Application.select_for_update()
+            .filter(id__in=wanted, company_id=company_id)
+            .order_by("id")
+        }
+        if len(locked) != len(wanted):
+            raise NotFound("application", ["applicationId"])
+        company = await Company.get(id=company_id)
+        results = [await _reject_locked(company, locked[i], made) for i in wanted]
+        for application_id in wanted:
+            await audit.record(
+                principal, "application.reject", "Application", application_id,
+                reason=made.reason.code,
+            )  # fmt: skip
+    if redis is not None:
+        await enqueue_due(redis, results)
+    return results
 
 
 async def enqueue_due(redis: ArqRedis, results: list[Rejection]) -> None:
@@ -258,6 +361,7 @@ async def unreject(principal: Principal, application_id: int) -> Application:
     Raises:
         DomainError: WRONG_STATE when the application is not rejected or its mail has gone.
     """
+    principal.require(Permission.WRITE)
     company_id = principal.require_company()
     async with in_transaction("default"):
         application = await Application.select_for_update().get_or_none(
@@ -269,8 +373,7 @@ async def unreject(principal: Principal, application_id: int) -> Application:
             raise DomainError(
                 ErrorCode.WRONG_STATE, "the application is not rejected", ["applicationId"]
             )
-        referral = await Referral.filter(application_id=application.id).order_by("id").first()
-        message = await MailMessage.filter(referral_id=referral.id).first() if referral else None
+        referral, message = await made_by(application)
         if message is not None:
             # Atomic against the sender's claim: only a still-pending, not yet due mail cancels.
             cancelled = await MailMessage.filter(
@@ -301,4 +404,5 @@ async def unreject(principal: Principal, application_id: int) -> Application:
             status=application.status,
             at=datetime.now(UTC),
         )
+        await audit.record(principal, "application.unreject", "Application", application.id)
     return application

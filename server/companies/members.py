@@ -41,6 +41,14 @@ def scoped(principal: Principal):
     return Member.filter(company_id=principal.require_company(), removed_at__isnull=True)
 
 
+def visible(principal: Principal):
+    """Members the caller may read: its company's (removed ones too, as audit names them), or
+    every one for the operator."""
+    if principal.is_operator:
+        return Member.all()
+    return Member.filter(company_id=principal.require_company())
+
+
 async def get(principal: Principal, member_id: int) -> Member:
     member = await scoped(principal).get_or_none(id=member_id)
     if member is None:

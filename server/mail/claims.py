@@ -33,11 +33,13 @@ log = logging.getLogger(__name__)
 CLAIM_TIMEOUT = timedelta(seconds=SEND_JOB_TIMEOUT_SECONDS + 5)
 
 
-# The row asked for, plus up to $3 other due first attempts, PENDING → SENDING in one
-# statement; the suppression of each address comes along (one round trip less a mail).
+# The row asked for, plus up to $3 other due rows, PENDING → SENDING in one statement; the
+# suppression of each address comes along (one round trip less a mail). Due rows include
+# retries whose backoff is over (or was lifted: ``sending._server_back``); a row still
+# backing off is never taken.
 _CLAIM = (
     "WITH own AS (SELECT id FROM mail_message WHERE id = $1 FOR UPDATE SKIP LOCKED), "
-    "more AS (SELECT id FROM mail_message WHERE status = 'PENDING' AND attempts = 0 "
+    "more AS (SELECT id FROM mail_message WHERE status = 'PENDING' "
     "AND send_after <= $2 AND id <> $1 ORDER BY send_after, id LIMIT $3 "
     "FOR UPDATE SKIP LOCKED) "
     "UPDATE mail_message SET status = 'SENDING', claimed_at = $2, attempts = attempts + 1 "
@@ -55,8 +57,8 @@ _HAND_BACK = (
 
 
 async def claim(message_id: int, now: datetime, others: int = 0) -> list[MailMessage]:
-    """Claims the row (if PENDING and due) and up to ``others`` more due first attempts; the
-    row asked for comes first. Rows whose address is suppressed come back SUPPRESSED, capped
+    """Claims the row (if PENDING and due) and up to ``others`` more due rows; the row asked
+    for comes first. Rows whose address is suppressed come back SUPPRESSED, capped
     mails nobody wants any more CANCELLED (``mail_budget.stop_reason``)."""
     rows = await connections.get("default").execute_query_dict(_CLAIM, [message_id, now, others])
     rows.sort(key=lambda row: (row["id"] != message_id, row["id"]))
@@ -93,20 +95,22 @@ async def _close_unsent(message: MailMessage, status: MailStatus, reason: str) -
     await message.save(update_fields=fields)
 
 
-async def unqueue(redis: ArqRedis, message_ids: list[int]) -> None:
-    """Takes the first-attempt jobs of mails a batch took along off the queue.
+async def unqueue(redis: ArqRedis, messages: list[MailMessage]) -> None:
+    """Takes the jobs of mails a batch took along off the queue: the first job ``mail:{id}``
+    (also when arq retries it) and, for a retry, the job a batch gave it when it deferred it.
 
-    Only a saving: a job left behind finds its mail claimed and skips it. Their job keys
-    stay until they expire; the sweeper sees through them (``_enqueue_swept``).
+    Only a saving: a job left behind (a handed-back mail's) finds its mail claimed and skips
+    it. Their job keys stay until they expire; the sweeper sees through them
+    (``_enqueue_swept``).
     """
-    if not message_ids:
+    if not messages:
         return
+    jobs = [job_id(m.id) for m in messages]
+    jobs += [job_id(m.id, m.attempts - 1) for m in messages if m.attempts > 1]
     try:
-        await redis.zrem(redis.default_queue_name, *(job_id(i) for i in message_ids))
+        await redis.zrem(redis.default_queue_name, *jobs)
     except (RedisError, OSError) as error:
-        log.warning(
-            "could not take %s batched mail jobs off the queue: %s", len(message_ids), error
-        )
+        log.warning("could not take %s batched mail jobs off the queue: %s", len(messages), error)
 
 
 async def hand_back(

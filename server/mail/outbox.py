@@ -14,10 +14,12 @@ avoid piling up duplicate jobs. Retry policy: a transient failure puts the row b
 ``MAX_ATTEMPTS`` claims the mail is ``FAILED`` for good.
 
 Throughput: a ``send_mail`` job claims its own row and up to ``BATCH_SIZE - 1`` other due
-first attempts in one statement, sends them over the worker's one SMTP connection and takes
-their jobs off the queue (``send_batch``), so the per-job cost of arq (about six Redis round
-trips) and the claim are paid once per batch, not once per mail. Each mail is still marked
-``SENT`` on its own right after the server accepted it.
+rows (first attempts, and retries whose backoff is over) in one statement, sends them over
+the worker's one SMTP connection and takes their jobs off the queue (``send_batch``), so the
+per-job cost of arq (about six Redis round trips) and the claim are paid once per batch, not
+once per mail. Each mail is still marked ``SENT`` on its own right after the server accepted
+it. When the server takes mail again after refusing everything, what it deferred is due at
+once and goes out the same way (``sending._server_back``).
 
 This module queues rows and names their jobs; ``mime`` builds the message, ``claims`` claims
 and hands back rows, ``sending`` sends and marks them, ``sweeper`` rebuilds lost jobs.

@@ -55,8 +55,8 @@ async def send(message_id: int, smtp: SmtpSender) -> SendOutcome:
 
 
 async def send_batch(message_id: int, smtp: SmtpSender, redis: ArqRedis) -> SendOutcome:
-    """Sends one outbox mail and takes along up to ``BATCH_SIZE - 1`` other due first attempts
-    on the same SMTP connection, each at most once (the claim is the guard, as in ``send``).
+    """Sends one outbox mail and takes along up to ``BATCH_SIZE - 1`` other due mails on the
+    same SMTP connection, each at most once (the claim is the guard, as in ``send``).
 
     The jobs of the mails taken along are taken off the queue (a job that already started
     finds its mail claimed and skips it). Mails not sent when the batch stops (a transient
@@ -67,7 +67,7 @@ async def send_batch(message_id: int, smtp: SmtpSender, redis: ArqRedis) -> Send
     """
     started = time.monotonic()
     claimed = await claim(message_id, datetime.now(UTC), others=BATCH_SIZE - 1)
-    await unqueue(redis, [m.id for m in claimed if m.id != message_id])
+    await unqueue(redis, [m for m in claimed if m.id != message_id])
     own = SendOutcome(SendResult.SKIPPED)
     untried = list(claimed)  # not handed to the SMTP server yet
     sending: list[MailMessage] = []  # with the SMTP server, not accepted yet
@@ -215,18 +215,24 @@ async def _bounce(message: MailMessage, error: str) -> None:
 
 # Deferrals in a row since the SMTP server last accepted a mail (in this process), and when
 # the first of them came. Two or more mean the server took nothing (down, or 451 to all):
-# once it accepts a mail again, what it deferred meanwhile is retried at once instead of
-# waiting out the backoff. A single deferral (one greylisting recipient) keeps its backoff.
+# once it accepts a mail again, what it deferred meanwhile is due at once instead of after
+# its backoff. A single deferral (one greylisting recipient) keeps its backoff.
 _failing = {"count": 0, "since": None}
 SERVER_DOWN_DEFERRALS = 2
+# Due now, in one statement; ordered as the batch claim takes due rows.
 _RETRY_NOW = (
-    "UPDATE mail_message SET send_after = $1 WHERE status = 'PENDING' AND attempts > 0 "
-    "AND send_after > $1 AND claimed_at >= $2 RETURNING id, attempts"
+    "WITH released AS (UPDATE mail_message SET send_after = $1 WHERE status = 'PENDING' "
+    "AND attempts > 0 AND send_after > $1 AND claimed_at >= $2 RETURNING id, attempts) "
+    "SELECT id, attempts FROM released ORDER BY id"
 )
 
 
 async def _server_back(redis: ArqRedis) -> None:
-    """The SMTP server accepted a mail: release the mails it deferred while it was failing."""
+    """The SMTP server accepted a mail: the mails it deferred while it was failing are due now.
+
+    They go out in batches (a batch claim takes due retries along): one job for every
+    ``BATCH_SIZE`` of them, not one each.
+    """
     count, since = _failing["count"], _failing["since"]
     _failing.update(count=0, since=None)
     if count < SERVER_DOWN_DEFERRALS:
@@ -234,8 +240,9 @@ async def _server_back(redis: ArqRedis) -> None:
     rows = await connections.get("default").execute_query_dict(
         _RETRY_NOW, [datetime.now(UTC), since]
     )
-    log.info("SMTP server back after %s deferrals: %s mails retried now", count, len(rows))
-    await requeue(redis, [(r["id"], r["attempts"]) for r in rows], defer=0, fresh=True)
+    log.info("SMTP server back after %s deferrals: %s mails due now", count, len(rows))
+    leaders = rows[::BATCH_SIZE]
+    await requeue(redis, [(r["id"], r["attempts"]) for r in leaders], defer=0, fresh=True)
 
 
 async def _defer(message: MailMessage, error: str) -> SendOutcome:

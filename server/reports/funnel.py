@@ -150,6 +150,24 @@ class Report:
     def savings_per_hire_yen(self) -> float | None:
         return ratio(self.savings_yen, self.totals["hires_from_introductions"])
 
+    def reason_totals(self) -> list[ReasonCount]:
+        """Rejections per reason over the report's openings, most frequent first."""
+        totals: dict[str, ReasonCount] = {}
+        for funnel in self.openings:
+            for r in funnel.reasons:
+                seen = totals.get(r.code)
+                count = r.count + (seen.count if seen else 0)
+                totals[r.code] = ReasonCount(r.reason_id, r.code, r.name_ja, r.name_en, count)
+        return sorted(totals.values(), key=lambda r: (-r.count, r.code))
+
+    def evaluation_totals(self) -> dict[int | None, int]:
+        """Decisions per evaluation (None: unrated) over the report's openings, best first."""
+        totals: dict[int | None, int] = {}
+        for funnel in self.openings:
+            for evaluation, count in funnel.evaluations.items():
+                totals[evaluation] = totals.get(evaluation, 0) + count
+        return dict(sorted(totals.items(), key=lambda item: -(item[0] or 0)))
+
 
 def ratio(numerator: int, denominator: int) -> float | None:
     """numerator ÷ denominator, or None when the denominator is 0."""

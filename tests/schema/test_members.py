@@ -66,3 +66,16 @@ async def test_a_company_key_invites_lists_and_removes(company_a, company_b):
     removed = await company_a(REMOVE, {"input": {"memberId": member["id"]}})
     assert removed["removeMember"]["userErrors"] == []
     assert (await company_a(MEMBERS))["members"] == []
+
+
+async def test_the_audit_log_names_the_member_who_acted(operator, console_member):
+    member = await console_member()
+    await member.post("/app/members/invite", {"email": "new@example.jp"}, form_page="/app/members")
+    data = await operator(
+        """{ operator { auditLog(action: "member.invite", first: 5) {
+             edges { node { action member { email role } } } } } }"""
+    )
+    nodes = [e["node"] for e in data["operator"]["auditLog"]["edges"]]
+    # the console's invitation names the owner; the fixture's own was made without a member
+    assert {"action": "member.invite", "member": {"email": member.email, "role": "OWNER"}} in nodes
+    assert {"action": "member.invite", "member": None} in nodes

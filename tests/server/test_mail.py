@@ -367,7 +367,7 @@ async def test_a_mail_failing_for_too_long_is_given_up(sender, smtp_server):  # 
 # send_batch: one job, one claim, many mails on one connection
 
 
-async def test_a_batch_takes_along_due_first_attempts_and_unqueues_their_jobs(
+async def test_a_batch_takes_along_due_mails_and_unqueues_their_jobs(
     sender,
     smtp_server,  # noqa: F811
     redis,
@@ -375,16 +375,20 @@ async def test_a_batch_takes_along_due_first_attempts_and_unqueues_their_jobs(
 ):
     own, other, blocked = await queue(), await queue("hanako@example.jp"), await queue("jiro@x.jp")
     later = await queue("saburo@example.jp", send_after=datetime.now(UTC) + timedelta(hours=1))
-    retried = await queue("shiro@example.jp")
-    await MailMessage.filter(id=retried.id).update(attempts=1)
+    retried = await queue("shiro@example.jp")  # its backoff is over
+    backing_off = await queue("goro@x.jp", send_after=datetime.now(UTC) + timedelta(minutes=1))
+    await MailMessage.filter(id__in=[retried.id, backing_off.id]).update(attempts=1)
     await suppressions.suppress("jiro@x.jp", SuppressionReason.UNSUBSCRIBED)
-    await outbox.enqueue_send(redis, [own.id, other.id, blocked.id, retried.id])
+    await outbox.enqueue_send(redis, [own.id, other.id, blocked.id])
+    for message in (retried, backing_off):  # the jobs a batch gave them when it deferred them
+        await redis.enqueue_job("send_mail", message.id, _job_id=outbox.job_id(message.id, 1))
 
     outcome = await sending.send_batch(own.id, sender, redis)
 
     assert outcome.result == SendResult.SENT
     assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == [
         "hanako@example.jp",
+        "shiro@example.jp",
         TARO,
     ]
     statuses = dict(await MailMessage.all().values_list("id", "status"))
@@ -393,11 +397,16 @@ async def test_a_batch_takes_along_due_first_attempts_and_unqueues_their_jobs(
         other.id: MailStatus.SENT,
         blocked.id: MailStatus.SUPPRESSED,
         later.id: MailStatus.PENDING,  # not due
-        retried.id: MailStatus.PENDING,  # a retry keeps to its own job and backoff
+        retried.id: MailStatus.SENT,  # a due retry goes along
+        backing_off.id: MailStatus.PENDING,  # a retry keeps its backoff
     }
-    # the jobs of the mails taken along are gone; the retried mail's job stays
-    mails = (own, other, blocked, later, retried)
-    assert await queued_job_ids(redis, settings, *mails) == {f"mail:{own.id}", f"mail:{retried.id}"}
+    assert (await MailMessage.get(id=retried.id)).attempts == 2
+    # the jobs of the mails taken along are gone; the one backing off keeps its job
+    mails = (own, other, blocked, later, retried, backing_off)
+    assert await queued_job_ids(redis, settings, *mails) == {
+        f"mail:{own.id}",
+        f"mail:{backing_off.id}:1",
+    }
     assert smtp_server.sessions == 1
 
 
@@ -721,8 +730,38 @@ async def test_mails_deferred_while_the_server_took_nothing_go_out_once_it_is_ba
     fresh = await queue("next@example.jp")
     assert (await sending.send_batch(fresh.id, sender, redis)).result == SendResult.SENT
 
-    # then: the deferred mails are due now, not after their backoff, and go out
-    for message in deferred:
-        assert (await sending.send_batch(message.id, sender, redis)).result == SendResult.SENT
+    # then: the deferred mails are due now, not after their backoff, and go out in one batch
+    assert (await sending.send_batch(deferred[0].id, sender, redis)).result == SendResult.SENT
     assert len(smtp_server.received) == 3
+    assert await MailMessage.filter(status=MailStatus.SENT).count() == 3
     await redis.aclose()
+
+
+async def test_recipients_deferred_while_others_go_out_keep_their_backoff(
+    sender,
+    smtp_server,  # noqa: F811
+    redis,
+    monkeypatch,
+):
+    monkeypatch.setattr(sending, "_failing", {"count": 0, "since": None})  # this test's server
+    # given: the server defers two recipients (greylisting) and takes everyone else's mail
+    grey = ["grey1@example.jp", "grey2@example.jp"]
+    for address in grey:
+        smtp_server.tempfail(address)
+    for recipient in (grey[0], "ok1@example.jp", grey[1], "ok2@example.jp"):
+        message = await queue(recipient)
+        await sending.send_batch(message.id, sender, redis)
+
+    # when: the next batch goes out
+    later = await queue("ok3@example.jp")
+    assert (await sending.send_batch(later.id, sender, redis)).result == SendResult.SENT
+
+    # then: the deferred mails still wait out their own backoff: not released, not taken along
+    assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == [
+        "ok1@example.jp",
+        "ok2@example.jp",
+        "ok3@example.jp",
+    ]
+    waiting = await MailMessage.filter(recipient__in=grey)
+    assert {(m.status, m.attempts) for m in waiting} == {(MailStatus.PENDING, 1)}
+    assert all(m.send_after > datetime.now(UTC) + timedelta(seconds=5) for m in waiting)

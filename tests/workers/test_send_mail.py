@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
+import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -14,9 +16,11 @@ from arq import Retry
 from arq.connections import RedisSettings, create_pool
 from arq.worker import Worker
 
+from relay.embedded import EmbeddedRedis
 from server import tokens
 from server.config import get_settings
-from server.mail import claims, outbox, suppressions, sweeper
+from server.mail import claims, outbox, sending, suppressions, sweeper
+from server.mail.outbox import SendResult
 from server.mail.smtp import SmtpSender
 from server.models import MailKind, MailMessage, MailStatus, SuppressionReason, TokenPurpose
 from tests.fixtures.smtp import fresh_mail_ids, smtp_server, smtp_settings  # noqa: F401
@@ -138,6 +142,38 @@ async def test_smtp_down_retries_the_job_and_the_mail_goes_out_when_it_is_back(
     assert row.status == MailStatus.SENT and row.attempts == 2
 
 
+async def test_mails_deferred_while_the_server_refused_everyone_go_out_in_batches_once_it_is_back(
+    redis,
+    smtp_server,  # noqa: F811
+    monkeypatch,
+):
+    monkeypatch.setattr(sending, "_failing", {"count": 0, "since": None})  # this test's server
+    # given: the SMTP server answered 451 to 40 mails in a row; each waits out its backoff
+    smtp_server.refuse_everyone()
+    deferred = [await queue(f"wait{i}@example.jp") for i in range(40)]
+    smtp = SmtpSender(smtp_server.url)
+    for message in deferred:
+        assert (await sending.send(message.id, smtp)).result == SendResult.RETRY
+    await smtp.close()
+    # time travel: a few more 451s later, their next tries (and jobs) are minutes away
+    later = datetime.now(UTC) + timedelta(minutes=10)
+    await MailMessage.filter(id__in=[m.id for m in deferred]).update(send_after=later)
+
+    # when: the server takes mail again, and the worker sends the next mail queued
+    smtp_server.refuse_everyone("")
+    fresh = await queue("next@example.jp")
+    await outbox.enqueue_send(redis, [fresh.id])
+    worker = await run_worker()
+
+    # then: everything went out at once, each mail once, in batches: the fresh mail's job
+    # and one job for every BATCH_SIZE released mails (not a job each)
+    received = sorted(r.rcpt_tos[0] for r in smtp_server.received)
+    assert received == sorted(m.recipient for m in [*deferred, fresh])
+    assert await MailMessage.filter(status=MailStatus.SENT, attempts=2).count() == 40
+    assert worker.jobs_failed == 0
+    assert worker.jobs_complete <= 1 + math.ceil(40 / sending.BATCH_SIZE)
+
+
 async def test_the_job_leaves_the_row_to_the_sweeper_after_its_last_try(smtp_server):  # noqa: F811
     smtp_server.stop()
     message = await queue()
@@ -174,13 +210,13 @@ async def test_a_mail_claimed_by_a_killed_worker_is_swept_and_sent(redis, smtp_s
 
 @pytest_asyncio.fixture
 async def lonely_redis(settings):
-    """An arq client on a Redis database of its own, so flushing it harms no other run."""
-    parts = urlsplit(settings.redis_url)
-    redis_settings = RedisSettings.from_dsn(urlunsplit(parts._replace(path="/13")))
+    """An arq client on a private redis-server: emptying it touches no shared Redis."""
+    server = EmbeddedRedis(Path(tempfile.mkdtemp(prefix="relay-test-redis-")))
+    redis_settings = RedisSettings.from_dsn(server.start())
     pool = await create_pool(redis_settings, default_queue_name=settings.queue_name)
     yield pool, redis_settings
-    await pool.flushdb()
     await pool.aclose()
+    server.stop()
 
 
 async def test_the_sweeper_rebuilds_every_job_after_redis_lost_everything(

@@ -8,10 +8,27 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from web.console import dashboard, opening_form, openings, sign_in, team
+from web.console import (
+    applications,
+    dashboard,
+    opening_form,
+    openings,
+    rejection_reasons,
+    reports,
+    sign_in,
+    team,
+)
 from web.console.routing import ROUTES
 
-PAGES = (dashboard, openings, opening_form, team)  # imported for their routes
+PAGES = (  # imported for their routes
+    dashboard,
+    openings,
+    opening_form,
+    reports,
+    team,
+    applications,
+    rejection_reasons,
+)
 
 
 def routes() -> list[Route]:

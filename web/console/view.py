@@ -27,8 +27,17 @@ NAV = (
 )
 
 
+# Pages reached from another page of the navigation.
+UNDER = {"/app/members": "/app/settings", "/app/keys": "/app/settings"}
+
+
 def _current(path: str) -> str:
-    return max((p for _, p in NAV if path == p or path.startswith(p + "/")), key=len, default="")
+    """The navigation entry of a page: its own, or the one it lies under."""
+    for prefix, entry in UNDER.items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return entry
+    found = [p for _, p in NAV if p != "/app" and (path == p or path.startswith(p + "/"))]
+    return max(found, key=len, default="/app" if path == "/app" else "")
 
 
 def _ok(request: Request) -> str:

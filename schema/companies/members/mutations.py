@@ -28,7 +28,7 @@ class InviteMemberInput:
 @strawberry.input
 class ChangeMemberRoleInput:
     member_id: relay.GlobalID = strawberry.field(description="The Member to change.")
-    role: MemberRole  # type: ignore[valid-type]
+    role: MemberRole = strawberry.field(description="The new role.")  # type: ignore[valid-type]
 
 
 @strawberry.input

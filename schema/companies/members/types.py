@@ -24,7 +24,7 @@ class Member(relay.Node):
     id: relay.NodeID[int]
     name: str = strawberry.field(description="Display name, up to 100 characters; may be empty.")
     email: str = strawberry.field(description="Where their sign-in links go.")
-    role: MemberRole  # type: ignore[valid-type]
+    role: MemberRole = strawberry.field(description="What they may do.")  # type: ignore[valid-type]
     created_at: datetime = strawberry.field(description="When they were invited (UTC).")
     joined_at: datetime | None = strawberry.field(
         description="Their first sign-in (UTC); null while the invitation is open."
