@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 _SPACES = re.compile(r"\s+")
 _SLUG_DROP = re.compile(r"[^a-z0-9\-]+")
@@ -66,6 +67,26 @@ def split_list(text: str) -> list[str]:
         if part and part.casefold() not in seen:
             seen.add(part.casefold())
             out.append(part)
+    return out
+
+
+@cache
+def _raw_split() -> re.Pattern[str]:
+    """The separators of split_list as typed, before NFKC (，；｜､ and the like)."""
+    chars = (chr(c) for c in range(0x10000))
+    typed = "".join(c for c in chars if _LIST_SPLIT.fullmatch(unicodedata.normalize("NFKC", c)))
+    return re.compile(f"[{re.escape(typed)}]+")
+
+
+def split_list_typed(text: str) -> list[tuple[str, str]]:
+    """:func:`split_list`'s items, each with the text it was typed as (full-width kept)."""
+    seen: set[str] = set()
+    out = []
+    for typed in _raw_split().split(text):
+        for item in split_list(typed):
+            if item.casefold() not in seen:
+                seen.add(item.casefold())
+                out.append((typed.strip(), item))
     return out
 
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import idempotency
+from server import audit, idempotency
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import Opening, OpeningStatus
 from server.network import matching, tags
 from server.pool import followups
-from server.principal import Principal
+from server.principal import Permission, Principal
 from server.text import normalize
 
 MAX_TITLE = 200
@@ -58,8 +58,9 @@ def _validate(title: str | None, description: str | None, tag_texts: list[str] |
 
 
 async def _tag_ids(tag_texts: list[str]) -> list[int]:
+    """Tags of the typed texts, as a person's form items are read (「Python・SQL」: two)."""
     try:
-        return [t.id for t in await tags.resolve(tag_texts)]
+        return [t.id for t in await tags.resolve_typed(tag_texts, None)]
     except DomainError as error:
         for e in error.errors:
             e.field = ["tags"]
@@ -77,6 +78,7 @@ async def create(
     redis: ArqRedis | None = None,
 ) -> Opening:
     """Creates an open opening; a retry with the same idempotency key returns the first."""
+    principal.require(Permission.WRITE)
     company_id = principal.require_company()
     title, description = normalize(title), description.strip()
     tag_texts = tag_texts or []
@@ -91,6 +93,7 @@ async def create(
             tag_ids=await _tag_ids(tag_texts),
             remote_ok=remote_ok,
         )
+        await audit.record(principal, "opening.create", "Opening", opening.id)
         return {"id": opening.id}
 
     result = await idempotency.once(principal, "createOpening", idempotency_key, request, work)
@@ -111,6 +114,7 @@ async def update(
     redis: ArqRedis | None = None,
 ) -> Opening:
     """Changes the given fields only."""
+    principal.require(Permission.WRITE)
     title = normalize(title) if title is not None else None
     _validate(title, description, tag_texts)
     async with in_transaction("default"):
@@ -124,6 +128,7 @@ async def update(
         if remote_ok is not None:
             opening.remote_ok = remote_ok
         await opening.save()
+        await audit.record(principal, "opening.update", "Opening", opening.id)
     if tag_texts is not None or remote_ok is not None:
         await matching.enqueue_opening(redis, opening.id)
     return opening
@@ -136,6 +141,7 @@ async def set_status(
     redis: ArqRedis | None = None,
 ) -> Opening:
     """Closes or reopens (its matches are rebuilt, or dropped); doing it twice is harmless."""
+    principal.require(Permission.WRITE)
     reopened = False
     async with in_transaction("default"):
         opening = await scoped(principal).select_for_update().get_or_none(id=opening_id)
@@ -149,6 +155,8 @@ async def set_status(
             else:
                 opening.opened_at, opening.closed_at = now, None
             await opening.save(update_fields=["status", "closed_at", "opened_at"])
+            action = "opening.close" if status == OpeningStatus.CLOSED else "opening.reopen"
+            await audit.record(principal, action, "Opening", opening.id)
             reopened = status == OpeningStatus.OPEN
     await matching.enqueue_opening(redis, opening.id)
     if reopened:

@@ -221,24 +221,38 @@ async def resolve(
     return list({t.id: t for t in tags}.values())
 
 
-async def resolve_typed(texts: list[str], category: TagCategory) -> list[Tag]:
-    """Tags of the items a person typed into a form field of ``category``.
+async def typed_parts(texts: list[str], category: TagCategory | None) -> list[list[str]]:
+    """The tag texts each typed item stands for.
 
     An item joined by 中黒 or slashes is one tag when it names one (「CI/CD」,
-    「パート・アルバイト」), else its parts are (「Python・SQL」 → Python, SQL). Items resolve
-    across categories where unambiguous (:func:`resolve` with ``across``).
+    「パート・アルバイト」), else its parts are (「Python・SQL」 → Python, SQL).
     """
-    items = list(texts)
+    groups = [[text] for text in texts]
     for separators in COMPOUND_SEPARATORS:  # 中黒 first: 「CI/CD・Python」
-        compounds = [t for t in items if len(split_compound(t, separators)) > 1]
+        compounds = [p for g in groups for p in g if len(split_compound(p, separators)) > 1]
         known = await resolve_each(compounds, category, create=False, across=True)
-        items = [
-            part
-            for text in items
-            for part in (
-                [text] if normalize_tag_text(text) in known else split_compound(text, separators)
-            )
+        groups = [
+            [
+                part
+                for text in group
+                for part in (
+                    [text]
+                    if normalize_tag_text(text) in known
+                    else split_compound(text, separators)
+                )
+            ]
+            for group in groups
         ]
+    return groups
+
+
+async def resolve_typed(texts: list[str], category: TagCategory | None) -> list[Tag]:
+    """Tags of the items a person typed into a form field of ``category`` (any, for None).
+
+    Items are split as :func:`typed_parts` says and resolve across categories where
+    unambiguous (:func:`resolve` with ``across``).
+    """
+    items = [part for group in await typed_parts(list(texts), category) for part in group]
     return await resolve(items, category, across=True)
 
 

@@ -23,7 +23,8 @@ class CreateOpeningInput:
     description: str = strawberry.field(default="", description="Up to 20,000 characters.")
     tags: list[str] = strawberry.field(
         default_factory=list,
-        description="Up to 100 free-text tags, normalised (NFKC, synonyms) to the taxonomy.",
+        description="Up to 100 free-text tags, normalised (NFKC, synonyms) to the taxonomy; an "
+        "item joined by ・ or / is split into its parts unless it names one tag (CI/CD).",
     )
     remote_ok: bool = strawberry.field(
         default=True, description="Whether remote work is possible; true unless set."
@@ -45,7 +46,9 @@ class UpdateOpeningInput:
         default=None, description=f"Up to {openings.MAX_DESCRIPTION:,} characters."
     )
     tags: list[str] | None = strawberry.field(
-        default=None, description=f"Up to {openings.MAX_TAGS} tags; replaces the current list."
+        default=None,
+        description=f"Up to {openings.MAX_TAGS} tags, read as in createOpening; replaces the "
+        "current list.",
     )
     remote_ok: bool | None = strawberry.field(
         default=None, description="Whether remote work is possible."
