@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.progress import Progress
 
-from server.applications import ats_reader
+from server.applications import ats_files, ats_reader
 from server.companies.auth import AuthError, authenticate
 from server.errors import DomainError
 
@@ -32,11 +32,11 @@ class ImportSummary:
         return "\n".join(lines)
 
 
-def read(path: Path) -> tuple[ats_reader.Table, list[str]]:
+def read(path: Path) -> tuple[ats_files.Table, list[str]]:
     """The file's table and its columns' fields (known headers only: English field names or
     the usual Japanese ones); RuntimeError when it cannot be imported."""
     try:
-        table = ats_reader.read_table(path.read_bytes())
+        table = ats_files.read_table(path.read_bytes())
     except DomainError as error:
         raise RuntimeError(f"{path}: {error}") from error
     mapping = ats_reader.guess_mapping(table.headers, {})

@@ -15,7 +15,7 @@ from schema.context import Info
 from schema.errors import UserError, mutation
 from schema.permissions import IsCompany
 from schema.pool.types import PoolNote
-from server.pool import followups, notes, reapproach
+from server.pool import followup_policy, notes, reapproach
 
 
 @strawberry.input(description="Changes to the follow-up policy; fields left out stay as they are.")
@@ -109,7 +109,7 @@ class TalentPoolMutations:
             UpdateFollowUpPolicyInput, strawberry.argument(description="The changes to make.")
         ],
     ) -> CompanyPayload:
-        company = await followups.update_policy(
+        company = await followup_policy.update_policy(
             info.context.caller,
             delays_days=input.delays_days,
             enabled=input.enabled,

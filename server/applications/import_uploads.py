@@ -20,7 +20,7 @@ from arq.connections import ArqRedis
 from tortoise.expressions import Q
 
 from server import audit
-from server.applications import ats_reader
+from server.applications import ats_files, ats_reader
 from server.errors import DomainError, ErrorCode, NotFound
 from server.models import ImportMapping, ImportUpload
 from server.principal import Permission, Principal
@@ -45,7 +45,7 @@ async def upload(principal: Principal, filename: str, data: bytes) -> ImportUplo
     principal.require(Permission.WRITE)
     if not data:
         raise DomainError(ErrorCode.REQUIRED, "choose a file", ["file"])
-    table = ats_reader.read_table(data)
+    table = ats_files.read_table(data)
     now = datetime.now(UTC)
     await _sweep(company_id, now)
     return await ImportUpload.create(
@@ -95,10 +95,10 @@ async def recent(principal: Principal, limit: int = 10) -> list[ImportUpload]:
     )
 
 
-def table(found: ImportUpload) -> ats_reader.Table:
+def table(found: ImportUpload) -> ats_files.Table:
     if found.finished_at is not None:
         raise DomainError(ErrorCode.WRONG_STATE, "this file was imported already", ["file"])
-    return ats_reader.read_table(bytes(found.content))
+    return ats_files.read_table(bytes(found.content))
 
 
 async def save_mapping(principal: Principal, token: str, mapping: list[str]) -> ImportUpload:
@@ -142,7 +142,7 @@ async def dry_run(principal: Principal, token: str) -> ats_reader.Outcome:
     parsed = _parsed(await get(principal, token))
     outcome = ats_reader.Outcome()
     async for _ in ats_reader.import_parsed(
-        principal, parsed, outcome, chunk=ats_reader.MAX_ROWS, dry_run=True
+        principal, parsed, outcome, chunk=ats_files.MAX_ROWS, dry_run=True
     ):
         pass
     return outcome

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from server.applications import rejections
+from server.applications import rejection_mails, rejections
 from server.applications.templates import RenderedMail
 from server.config import get_settings
 from server.errors import NotFound
@@ -60,12 +60,12 @@ async def _outcome(
         return Outcome.HIRED
     if not decision.send_mail:
         return Outcome.NO_MAIL
-    if await rejections.holds_offer(company.id, applicant.email_normalized):
+    if await rejection_mails.holds_offer(company.id, applicant.email_normalized):
         return Outcome.HOLDS_OFFER
-    key = rejections.dedupe_key(
-        company, applicant.email_normalized, rejections.send_time(company, decision, now)
+    key = rejection_mails.dedupe_key(
+        company, applicant.email_normalized, rejection_mails.send_time(company, decision, now)
     )
-    if await rejections.existing_mail(key) is not None:
+    if await rejection_mails.existing_mail(key) is not None:
         return Outcome.MAILED_TODAY
     return Outcome.MAIL
 
@@ -99,7 +99,7 @@ async def preview(principal: Principal, application_ids: list[int], **decision) 
         mail = None
         if outcome == Outcome.MAIL:
             invitation = made.reason.offers_invitation
-            mail = rejections.compose(
+            mail = rejection_mails.compose(
                 company,
                 applicant,
                 opening,
@@ -108,7 +108,7 @@ async def preview(principal: Principal, application_ids: list[int], **decision) 
                 unsubscribe_url=unsubscribe_url,
             )
             sending_guards.check_links({"subject": mail.subject, "body": mail.text}, company)
-        send_after = rejections.send_time(company, made, now) if mail else None
+        send_after = rejection_mails.send_time(company, made, now) if mail else None
         previews.append(Preview(application, applicant, opening, outcome, mail, send_after))
     return previews
 
@@ -128,7 +128,7 @@ async def done(principal: Principal, application: Application) -> Done | None:
         raise NotFound("application", ["applicationId"])
     if application.status != ApplicationStatus.REJECTED:
         return None
-    _, mail = await rejections.made_by(application)
+    _, mail = await rejection_mails.made_by(application)
     if mail is None:
         return Done(None, None, True)
     waiting = mail.status == MailStatus.PENDING and mail.send_after > datetime.now(UTC)

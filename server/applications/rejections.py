@@ -1,30 +1,27 @@
-"""Rejecting an application: status, referral and rejection mail in one transaction
-(transactional outbox), then the send job after the commit."""
+"""Rejecting an application: the company's decision, then status, referral and rejection mail
+(:mod:`server.applications.rejection_mails`) in one transaction (transactional outbox), the
+send job after the commit; and taking a rejection back while its mail waits."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
 from server import audit
 from server.applications import reasons as rejection_reasons
-from server.applications import templates
-from server.companies import accounts as companies
-from server.config import get_settings
+from server.applications import rejection_mails
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
-from server.mail import outbox, sending_guards
+from server.mail import outbox
 from server.models import (
     Applicant,
     Application,
     ApplicationEvent,
     ApplicationStatus,
     Company,
-    MailKind,
     MailMessage,
     MailStatus,
     Opening,
@@ -35,7 +32,6 @@ from server.models import (
 from server.network import referrals
 from server.principal import Permission, Principal
 
-HOLDING_OFFER = (ApplicationStatus.OFFERED, ApplicationStatus.HIRED)
 MAX_NOTE = 2000
 MAX_BULK = 100  # applications rejected together (a page of the console's list is 50)
 
@@ -63,109 +59,6 @@ def check_evaluation(evaluation: int | None, prefix: list[str]) -> list[FieldErr
     if evaluation is not None and not 1 <= evaluation <= 5:
         return [FieldError(ErrorCode.INVALID, "evaluation is 1 to 5", [*prefix, "evaluation"])]
     return []
-
-
-async def holds_offer(company_id: int, email_normalized: str) -> bool:
-    return await Application.filter(
-        company_id=company_id,
-        applicant__email_normalized=email_normalized,
-        status__in=HOLDING_OFFER,
-    ).exists()
-
-
-def dedupe_key(company: Company, email_normalized: str, send_after: datetime) -> str:
-    """One rejection mail per person per company per (company-local) day."""
-    day = send_after.astimezone(ZoneInfo(company.timezone)).date().isoformat()
-    return f"rejection:{company.id}:{email_normalized}:{day}"
-
-
-async def existing_mail(key: str) -> MailMessage | None:
-    return await MailMessage.get_or_none(dedupe_key=key)
-
-
-def send_time(company: Company, decision: Decision, now: datetime) -> datetime:
-    """When the mail may go out at the earliest: after the undo window, or later if asked."""
-    return max(now + timedelta(minutes=company.undo_window_minutes), decision.send_at or now)
-
-
-def compose(
-    company: Company,
-    applicant: Applicant,
-    opening: Opening,
-    *,
-    invitation: bool,
-    registration_url: str,
-    unsubscribe_url: str,
-) -> templates.RenderedMail:
-    """The rejection mail exactly as ``applicant`` gets it (the company's template in the
-    applicant's language; the plain one when the reason offers no invitation)."""
-    return templates.render(
-        templates.source_for(company.rejection_templates, applicant.locale, invitation=invitation),
-        {
-            "candidate_name": applicant.name,
-            "company_name": company.name,
-            "opening_title": opening.title,
-            "registration_url": registration_url,
-            "unsubscribe_url": unsubscribe_url,
-        },
-    )
-
-
-async def _queue_rejection_mail(
-    company: Company,
-    applicant: Applicant,
-    opening: Opening,
-    application: Application,
-    decision: Decision,
-    now: datetime,
-) -> tuple[Referral | None, MailMessage | None]:
-    send_after = send_time(company, decision, now)
-    key = dedupe_key(company, applicant.email_normalized, send_after)
-    existing = await existing_mail(key)
-    if existing is not None:
-        referral = (
-            await Referral.get_or_none(id=existing.referral_id) if existing.referral_id else None
-        )
-        return referral, existing
-    send_after = await sending_guards.place(company, send_after)
-    invitation = decision.reason.offers_invitation
-    referral, registration_url = None, ""
-    if invitation:
-        referral, raw = await referrals.create_for_mail(
-            company.id, application.id, applicant.email_normalized
-        )
-        registration_url = f"{get_settings().public_url}/r/{raw}"
-    unsubscribe = await outbox.unsubscribe_url(applicant.email_normalized)
-    rendered = compose(
-        company,
-        applicant,
-        opening,
-        invitation=invitation,
-        registration_url=registration_url,
-        unsubscribe_url=unsubscribe,
-    )
-    sending_guards.check_links({"subject": rendered.subject, "body": rendered.text}, company)
-    message, created = await outbox.queue_mail(
-        kind=MailKind.REJECTION,
-        recipient=applicant.email,
-        subject=rendered.subject,
-        body_text=rendered.text,
-        body_html=rendered.html,
-        locale=applicant.locale,
-        dedupe_key=key,
-        unsubscribe=unsubscribe,
-        company_id=company.id,
-        referral_id=referral.id if referral else None,
-        send_after=send_after,
-        sender=companies.mail_sender(company, applicant.locale),
-    )
-    if not created:  # a concurrent rejection of the same person won the day's mail
-        if referral is not None:
-            await referral.delete()
-        referral = (
-            await Referral.get_or_none(id=message.referral_id) if message.referral_id else None
-        )
-    return referral, message
 
 
 async def apply(
@@ -196,7 +89,9 @@ async def apply(
         status=ApplicationStatus.REJECTED,
         at=now,
     )
-    if not decision.send_mail or await holds_offer(company.id, applicant.email_normalized):
+    if not decision.send_mail or await rejection_mails.holds_offer(
+        company.id, applicant.email_normalized
+    ):
         return Rejection(application, None, None)
     if not mail_allowed:
         if not decision.reason.offers_invitation:
@@ -205,37 +100,14 @@ async def apply(
             company.id, application.id, applicant.email_normalized
         )
         return Rejection(application, referral, None)
-    referral, message = await _queue_rejection_mail(
+    referral, message = await rejection_mails.queue(
         company, applicant, opening, application, decision, now
     )
     return Rejection(application, referral, message)
 
 
-async def made_by(application: Application) -> tuple[Referral | None, MailMessage | None]:
-    """The referral and the mail a rejection made: the mail its referral carries, or the
-    plain mail (a reason without invitation has no referral) queued when it was decided."""
-    referral = await Referral.filter(application_id=application.id).order_by("-id").first()
-    if referral is not None:
-        return referral, await MailMessage.filter(referral_id=referral.id).first()
-    if application.decided_at is None:
-        return None, None
-    applicant = await Applicant.get(id=application.applicant_id)
-    key = f"rejection:{application.company_id}:{applicant.email_normalized}:"
-    message = (
-        await MailMessage.filter(
-            kind=MailKind.REJECTION,
-            referral_id=None,
-            dedupe_key__startswith=key,
-            created_at__gte=application.decided_at - timedelta(seconds=5),
-        )
-        .order_by("-id")
-        .first()
-    )
-    return None, message
-
-
 async def _existing_rejection(application: Application) -> Rejection:
-    return Rejection(application, *await made_by(application))
+    return Rejection(application, *await rejection_mails.made_by(application))
 
 
 async def _reject_locked(
@@ -373,7 +245,7 @@ async def unreject(principal: Principal, application_id: int) -> Application:
             raise DomainError(
                 ErrorCode.WRONG_STATE, "the application is not rejected", ["applicationId"]
             )
-        referral, message = await made_by(application)
+        referral, message = await rejection_mails.made_by(application)
         if message is not None:
             # Atomic against the sender's claim: only a still-pending, not yet due mail cancels.
             # It gives up its day's key, so a rejection decided again that day mails again.

@@ -33,7 +33,7 @@ from server.models import (
     MailMessage,
     TokenPurpose,
 )
-from server.pool import followup_mails, followups
+from server.pool import followup_mails, mailing
 
 STALE_AFTER = timedelta(days=365)
 ANSWER_WITHIN = timedelta(days=30)
@@ -97,7 +97,7 @@ async def ask_due(now: datetime, redis: ArqRedis | None = None) -> list[MailMess
         message = await _ask(row["candidate_id"], list(row["consent_ids"]), now)
         if message is not None:
             queued.append(message)
-    await followups.enqueue_due(redis, queued, now)
+    await mailing.enqueue_due(redis, queued, now)
     return queued
 
 

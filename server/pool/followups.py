@@ -1,5 +1,5 @@
-"""Following up a company's talent pool (flow 7): the policy, the daily follow-up mails and
-the new-opening alerts.
+"""Following up a company's talent pool (flow 7): the daily follow-up mails and the
+new-opening alerts, at the company's policy (:mod:`server.pool.followup_policy`).
 
 * A follow-up goes out at each delay of the company's policy after the person's latest
   rejection there, once per delay per person per company (the outbox dedupe key
@@ -11,7 +11,7 @@ the new-opening alerts.
   (``ALERT_MIN_SCORE``) when it opens, at most one per person per company per 30 days.
 * Both kinds spend the person's network-wide budget (``server.mail.budget``) and need, under
   the candidate's row lock: current FOLLOW_UP consent to that company, a live and unpaused
-  profile, an address not suppressed.
+  profile, an address not suppressed (:mod:`server.pool.mailing`).
 
 Every function takes ``now`` so tests and the cron control the clock. Safe to run twice and
 concurrently: the candidate lock serialises placing, and the dedupe key stops a second row.
@@ -21,39 +21,29 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import audit, queue, tokens
-from server.applications.templates import RenderedMail
-from server.candidates import consent
-from server.companies import accounts as companies
+from server import queue
 from server.config import get_settings
-from server.errors import DomainError, ErrorCode, FieldError
 from server.mail import budget as mail_budget
-from server.mail import outbox, suppressions
+from server.mail import outbox
 from server.models import (
     Candidate,
     Company,
     CompanyStatus,
-    ConsentScope,
     MailKind,
     MailMessage,
     MailStatus,
     Opening,
     OpeningStatus,
-    TokenPurpose,
 )
 from server.network import tags
-from server.pool import followup_mails, talent_pool
-from server.principal import Permission, Principal
+from server.pool import followup_mails, mailing, talent_pool
 
 log = logging.getLogger(__name__)
 
-MAX_DELAYS = 5
-MAX_DELAY_DAYS = 1095
 FOLLOW_UP_WINDOW = timedelta(days=30)
 ALERT_INTERVAL = timedelta(days=30)
 ALERT_MIN_SCORE = 0.3
@@ -61,117 +51,6 @@ MAX_OPENINGS_LISTED = 3
 ALERTS_JOB = "opening_alerts"
 # The alert sweeper re-enqueues openings opened this recently (their job may be lost).
 ALERT_SWEEP_SPAN = timedelta(hours=3)
-
-
-# --- policy ------------------------------------------------------------------------------
-
-
-def _check_delays(delays: list[int]) -> list[FieldError]:
-    field = ["delaysDays"]
-    if len(delays) > MAX_DELAYS:
-        return [FieldError(ErrorCode.TOO_LONG, f"at most {MAX_DELAYS} delays", field)]
-    errors = [
-        FieldError(ErrorCode.INVALID, f"a delay is 1 to {MAX_DELAY_DAYS} days", [*field, str(i)])
-        for i, days in enumerate(delays)
-        if not 1 <= days <= MAX_DELAY_DAYS
-    ]
-    if not errors and delays != sorted(set(delays)):
-        errors.append(
-            FieldError(ErrorCode.INVALID, "delays must be increasing, without repeats", field)
-        )
-    return errors
-
-
-def _check_timezone(timezone: str) -> list[FieldError]:
-    try:
-        valid = timezone in available_timezones() and bool(ZoneInfo(timezone))
-    except (ZoneInfoNotFoundError, ValueError):
-        valid = False
-    if valid:
-        return []
-    return [FieldError(ErrorCode.INVALID, "not an IANA time zone, e.g. Asia/Tokyo", ["timezone"])]
-
-
-async def update_policy(
-    principal: Principal,
-    *,
-    delays_days: list[int] | None = None,
-    enabled: bool | None = None,
-    send_without_match: bool | None = None,
-    timezone: str | None = None,
-) -> Company:
-    """Changes the given parts of the caller's follow-up policy.
-
-    Raises:
-        DomainError: TOO_LONG (more than five delays), INVALID (a delay outside 1..1095, not
-            increasing or repeated; an unknown time zone), each on its input field.
-    """
-    principal.require(Permission.MANAGE)
-    company_id = principal.require_company()
-    errors = _check_delays(delays_days) if delays_days is not None else []
-    if timezone is not None:
-        errors += _check_timezone(timezone)
-    if errors:
-        raise DomainError.many(errors)
-    async with in_transaction("default"):
-        company = await Company.select_for_update(no_key=True).get(id=company_id)
-        if delays_days is not None:
-            company.followup_delays = list(delays_days)
-        if enabled is not None:
-            company.followup_enabled = enabled
-        if send_without_match is not None:
-            company.followup_without_match = send_without_match
-        if timezone is not None:
-            company.timezone = timezone
-        await company.save()
-        await audit.record(
-            principal,
-            "company.followup_policy",
-            "Company",
-            company_id,
-            delays_days=company.followup_delays,
-            enabled=company.followup_enabled,
-            send_without_match=company.followup_without_match,
-            timezone=company.timezone,
-        )
-    return company
-
-
-# --- shared -------------------------------------------------------------------------------
-
-
-def _url(path: str) -> str:
-    return f"{get_settings().public_url}{path}"
-
-
-async def _reachable(company_id: int, candidate: Candidate | None, now: datetime) -> bool:
-    """Whether the company may mail the person now (call holding the candidate's lock)."""
-    if candidate is None or candidate.erased_at is not None or not candidate.email:
-        return False
-    if candidate.paused_until is not None and candidate.paused_until > now:
-        return False
-    if not await consent.is_granted(candidate.id, ConsentScope.FOLLOW_UP, company_id):
-        return False
-    if await suppressions.is_suppressed(candidate.email):
-        return False
-    return not await mail_budget.in_process(company_id, candidate.email_normalized)
-
-
-async def _reapply_url(company_id: int, candidate_id: int, applicant_id: int, opening_id: int):
-    raw = await tokens.issue(
-        TokenPurpose.REAPPLY,
-        candidate_id=candidate_id,
-        company_id=company_id,
-        data={"opening_id": opening_id, "applicant_id": applicant_id},
-    )
-    return _url(f"/a/{raw}")
-
-
-async def enqueue_due(redis: ArqRedis | None, messages: list[MailMessage], now: datetime):
-    """After the commit: send jobs for the mails due now (later ones are the sweeper's)."""
-    due = [m.id for m in messages if m.send_after <= now]
-    if redis is not None and due:
-        await outbox.enqueue_send(redis, due)
 
 
 # --- follow-ups ---------------------------------------------------------------------------
@@ -192,7 +71,7 @@ async def send_followups(now: datetime, redis: ArqRedis | None = None) -> list[M
     companies = await Company.filter(status=CompanyStatus.ACTIVE, followup_enabled=True)
     for company in companies:
         queued += await company_followups(company, now)
-    await enqueue_due(redis, queued, now)
+    await mailing.enqueue_due(redis, queued, now)
     return queued
 
 
@@ -238,7 +117,7 @@ async def _queue_followup(company: Company, row: dict, key: str, now: datetime):
         candidate = await mail_budget.lock_candidate(row["candidate_id"])
         if await MailMessage.exists(dedupe_key=key):  # a concurrent run placed it
             return None
-        if not await _reachable(company.id, candidate, now):
+        if not await mailing.reachable(company.id, candidate, now):
             return None
         assert candidate is not None and candidate.email
         applied = await talent_pool.applied_openings(company.id, candidate.email_normalized or "")
@@ -250,7 +129,9 @@ async def _queue_followup(company: Company, row: dict, key: str, now: datetime):
         listed = [
             (
                 fit.title,
-                await _reapply_url(company.id, candidate.id, row["applicant_id"], fit.opening_id),
+                await mailing.reapply_url(
+                    company.id, candidate.id, row["applicant_id"], fit.opening_id
+                ),
             )
             for fit in fits
         ]
@@ -261,39 +142,12 @@ async def _queue_followup(company: Company, row: dict, key: str, now: datetime):
             company_name=company.name,
             applied_on=_applied_on(row, company, candidate),
             openings=listed,
-            portal_url=_url("/me"),
+            portal_url=mailing.url("/me"),
             unsubscribe_url=unsubscribe,
         )
-        message = await _queue_capped(
+        message = await mailing.queue_capped(
             MailKind.FOLLOW_UP, candidate, company, rendered, key, unsubscribe, now
         )
-    return message
-
-
-async def _queue_capped(
-    kind: MailKind,
-    candidate: Candidate,
-    company: Company,
-    rendered: RenderedMail,
-    key: str,
-    unsubscribe: str,
-    now: datetime,
-) -> MailMessage:
-    """Queues a follow-up or alert mail, sent when the person's shared mail cap has room."""
-    message, _ = await outbox.queue_mail(
-        kind=kind,
-        recipient=candidate.email,
-        subject=rendered.subject,
-        body_text=rendered.text,
-        body_html=rendered.html,
-        locale=candidate.locale,
-        dedupe_key=key,
-        unsubscribe=unsubscribe,
-        company_id=company.id,
-        candidate_id=candidate.id,
-        send_after=await mail_budget.place(candidate.id, now),
-        sender=companies.mail_sender(company, candidate.locale),
-    )
     return message
 
 
@@ -339,7 +193,7 @@ async def opening_alerts(
         message = await _queue_alert(company, opening, row, fit, now)
         if message is not None:
             queued.append(message)
-    await enqueue_due(redis, queued, now)
+    await mailing.enqueue_due(redis, queued, now)
     return queued
 
 
@@ -363,7 +217,7 @@ async def _queue_alert(
             return None
         if await _alerted_recently(company.id, row["candidate_id"], now):
             return None
-        if not await _reachable(company.id, candidate, now):
+        if not await mailing.reachable(company.id, candidate, now):
             return None
         assert candidate is not None and candidate.email
         applied = await talent_pool.applied_openings(company.id, candidate.email_normalized or "")
@@ -385,13 +239,13 @@ async def _queue_alert(
             company_name=company.name,
             opening_title=opening.title,
             matched=labels,
-            reapply_url=await _reapply_url(
+            reapply_url=await mailing.reapply_url(
                 company.id, candidate.id, row["applicant_id"], opening.id
             ),
-            portal_url=_url("/me"),
+            portal_url=mailing.url("/me"),
             unsubscribe_url=unsubscribe,
         )
-        message = await _queue_capped(
+        message = await mailing.queue_capped(
             MailKind.OPENING_ALERT, candidate, company, rendered, key, unsubscribe, now
         )
     return message

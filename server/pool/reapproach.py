@@ -34,7 +34,7 @@ from server.models import (
     OpeningStatus,
 )
 from server.network import tags
-from server.pool import followup_mails, followups, notes, talent_pool
+from server.pool import followup_mails, followups, mailing, notes, talent_pool
 from server.pool.talent_pool import Fit
 from server.principal import Permission, Principal
 
@@ -155,7 +155,7 @@ async def send_opening(
             candidate=candidate_id,
             send_after=message.send_after.isoformat(),
         )
-    await followups.enqueue_due(redis, [message], now)
+    await mailing.enqueue_due(redis, [message], now)
     return Sent(message.id, opening.id, message.send_after, message.send_after > now)
 
 
@@ -166,7 +166,7 @@ async def _queue(company: Company, opening: Opening, row: dict, now: datetime) -
         raise DomainError(
             ErrorCode.ALREADY_EXISTS, "this opening was already sent to the person", ["openingId"]
         )
-    if not await followups._reachable(company.id, candidate, now):
+    if not await mailing.reachable(company.id, candidate, now):
         raise DomainError(ErrorCode.WRONG_STATE, "the person cannot be mailed now")
     assert candidate is not None and candidate.email
     applied = await talent_pool.applied_openings(company.id, candidate.email_normalized or "")
@@ -188,14 +188,14 @@ async def _queue(company: Company, opening: Opening, row: dict, now: datetime) -
         company_name=company.name,
         opening_title=opening.title,
         matched=labels,
-        reapply_url=await followups._reapply_url(
+        reapply_url=await mailing.reapply_url(
             company.id, candidate.id, row["applicant_id"], opening.id
         ),
-        portal_url=followups._url("/me"),
+        portal_url=mailing.url("/me"),
         unsubscribe_url=unsubscribe,
         reapproach=True,
     )
     desired = await _company_slot(company.id, candidate.id, now)
-    return await followups._queue_capped(
+    return await mailing.queue_capped(
         MailKind.OPENING_ALERT, candidate, company, rendered, key, unsubscribe, desired
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from server.applications import ats_reader, import_uploads, openings
+from server.applications import ats_files, ats_reader, import_uploads, openings
 from server.companies import accounts
 from server.errors import DomainError, ErrorCode
 from server.models import (
@@ -31,8 +31,8 @@ JAPANESE = (
 )
 
 
-def read(data: bytes) -> tuple[ats_reader.Table, ats_reader.Parsed]:
-    table = ats_reader.read_table(data)
+def read(data: bytes) -> tuple[ats_files.Table, ats_reader.Parsed]:
+    table = ats_files.read_table(data)
     mapping = ats_reader.guess_mapping(table.headers, {})
     return table, ats_reader.parse_rows(table, mapping)
 
@@ -58,7 +58,7 @@ def test_each_encoding_reads_the_same_japanese_row(data, encoding):
 
 
 def test_the_shift_jis_fixture_maps_all_but_the_unknown_id_column():
-    table = ats_reader.read_table(FIXTURE.read_bytes())
+    table = ats_files.read_table(FIXTURE.read_bytes())
     assert table.encoding == "cp932"
     assert "髙橋 美咲" in table.rows[3]  # a CP932-only character
     mapping = ats_reader.guess_mapping(table.headers, {})
@@ -112,11 +112,11 @@ def test_bad_cells_are_row_problems_and_bad_files_are_refused():
         (b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x81", ErrorCode.INVALID),
         (b"PK\x03\x04not really a workbook", ErrorCode.INVALID),
         (b"", ErrorCode.REQUIRED),
-        (b"x" * (ats_reader.MAX_FILE_BYTES + 1), ErrorCode.TOO_LONG),
-        (b"name\n" + b"a\n" * (ats_reader.MAX_ROWS + 1), ErrorCode.TOO_MANY_ITEMS),
+        (b"x" * (ats_files.MAX_FILE_BYTES + 1), ErrorCode.TOO_LONG),
+        (b"name\n" + b"a\n" * (ats_files.MAX_ROWS + 1), ErrorCode.TOO_MANY_ITEMS),
     ):
         with pytest.raises(DomainError) as refused:
-            ats_reader.read_table(data)
+            ats_files.read_table(data)
         assert refused.value.errors[0].code == code
         assert refused.value.errors[0].field == ["file"]
 

@@ -17,7 +17,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from server.applications import ats_reader, exports, import_uploads
+from server.applications import ats_files, ats_reader, exports, import_uploads
 from server.errors import DomainError, ErrorCode
 from server.models import ImportUpload
 from server.principal import Principal
@@ -97,8 +97,8 @@ async def _imports_page(
         {
             "uploads": await import_uploads.recent(principal),
             "errors": errors or pages.Errors(),
-            "max_mb": ats_reader.MAX_FILE_BYTES // 1_000_000,
-            "max_rows": f"{ats_reader.MAX_ROWS:,}",
+            "max_mb": ats_files.MAX_FILE_BYTES // 1_000_000,
+            "max_rows": f"{ats_files.MAX_ROWS:,}",
         },
         status_code=status_code,
         page_path="/app/imports",
@@ -132,7 +132,7 @@ def _file_errors(request: Request, error: DomainError) -> pages.Errors:
         ErrorCode.TOO_MANY_ITEMS: "console.imports.file_too_many_rows",
     }.get(code, "console.imports.file_unreadable")
     message = pages.t(request)(
-        key, max_mb=ats_reader.MAX_FILE_BYTES // 1_000_000, max_rows=f"{ats_reader.MAX_ROWS:,}"
+        key, max_mb=ats_files.MAX_FILE_BYTES // 1_000_000, max_rows=f"{ats_files.MAX_ROWS:,}"
     )
     return pages.Errors(fields={"file": message})
 

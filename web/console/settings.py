@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from server.companies import accounts
 from server.errors import DomainError, ErrorCode, FieldError
-from server.pool import followups
+from server.pool import followup_policy
 from server.principal import Permission, Principal
 from server.webhooks import endpoints, notify
 from server.webhooks.events import EventType
@@ -179,7 +179,7 @@ async def update_profile(request: Request, principal: Principal, form: FormData)
 async def update_timezone(request: Request, principal: Principal, form: FormData) -> Response:
     typed = {"timezone": pages.text(form, "timezone")}
     try:
-        await followups.update_policy(principal, timezone=typed["timezone"])
+        await followup_policy.update_policy(principal, timezone=typed["timezone"])
     except DomainError as error:
         return await _failed(request, principal, error, typed, POLICY)
     return done("/app/settings", "console.ok.timezone_saved")
@@ -194,7 +194,7 @@ async def update_followups(request: Request, principal: Principal, form: FormDat
     }
     names = POLICY | {"delays_days": "delays_days"}
     try:
-        await followups.update_policy(
+        await followup_policy.update_policy(
             principal,
             delays_days=delays(typed["delays_days"]),
             enabled=typed["followup_enabled"],
