@@ -39,7 +39,6 @@ from server.models import (
     Opening,
     OpeningStatus,
 )
-from server.network import tags
 from server.pool import followup_mails, mailing, talent_pool
 
 log = logging.getLogger(__name__)
@@ -223,27 +222,8 @@ async def _queue_alert(
         applied = await talent_pool.applied_openings(company.id, candidate.email_normalized or "")
         if opening.id in applied:
             return None
-        matched = await tags.by_ids(fit.matched_tag_ids)
-        labels = [
-            (
-                matched[t].category,
-                matched[t].label_en if candidate.locale == "en" else matched[t].label_ja,
-            )
-            for t in fit.matched_tag_ids
-            if t in matched
-        ]
-        unsubscribe = await outbox.unsubscribe_url(candidate.email)
-        rendered = followup_mails.opening_alert(
-            candidate.locale,
-            candidate_name=row["name"],
-            company_name=company.name,
-            opening_title=opening.title,
-            matched=labels,
-            reapply_url=await mailing.reapply_url(
-                company.id, candidate.id, row["applicant_id"], opening.id
-            ),
-            portal_url=mailing.url("/me"),
-            unsubscribe_url=unsubscribe,
+        rendered, unsubscribe = await mailing.opening_alert(
+            company, candidate, row, opening, fit.matched_tag_ids
         )
         message = await mailing.queue_capped(
             MailKind.OPENING_ALERT, candidate, company, rendered, key, unsubscribe, now

@@ -16,7 +16,17 @@ from server.companies import accounts as companies
 from server.config import get_settings
 from server.mail import budget as mail_budget
 from server.mail import outbox, suppressions
-from server.models import Candidate, Company, ConsentScope, MailKind, MailMessage, TokenPurpose
+from server.models import (
+    Candidate,
+    Company,
+    ConsentScope,
+    MailKind,
+    MailMessage,
+    Opening,
+    TokenPurpose,
+)
+from server.network import tags
+from server.pool import followup_mails
 
 
 def url(path: str) -> str:
@@ -80,3 +90,36 @@ async def queue_capped(
         sender=companies.mail_sender(company, candidate.locale),
     )
     return message
+
+
+async def opening_alert(
+    company: Company,
+    candidate: Candidate,
+    row: dict,
+    opening: Opening,
+    matched_tag_ids: list[int],
+    *,
+    reapproach: bool = False,
+) -> tuple[RenderedMail, str]:
+    """The mail that sends a person one open opening (an alert, or a member's re-approach),
+    with the tags they match in their language; and its unsubscribe address."""
+    found = await tags.by_ids(matched_tag_ids)
+    english = candidate.locale == "en"
+    labels = [
+        (found[t].category, found[t].label_en if english else found[t].label_ja)
+        for t in matched_tag_ids
+        if t in found
+    ]
+    unsubscribe = await outbox.unsubscribe_url(candidate.email)
+    rendered = followup_mails.opening_alert(
+        candidate.locale,
+        candidate_name=row["name"],
+        company_name=company.name,
+        opening_title=opening.title,
+        matched=labels,
+        reapply_url=await reapply_url(company.id, candidate.id, row["applicant_id"], opening.id),
+        portal_url=url("/me"),
+        unsubscribe_url=unsubscribe,
+        reapproach=reapproach,
+    )
+    return rendered, unsubscribe

@@ -23,7 +23,6 @@ from tortoise.transactions import in_transaction
 from server import audit
 from server.errors import DomainError, ErrorCode, NotFound
 from server.mail import budget as mail_budget
-from server.mail import outbox
 from server.models import (
     Candidate,
     Company,
@@ -33,8 +32,7 @@ from server.models import (
     Opening,
     OpeningStatus,
 )
-from server.network import tags
-from server.pool import followup_mails, followups, mailing, notes, talent_pool
+from server.pool import followups, mailing, notes, talent_pool
 from server.pool.talent_pool import Fit
 from server.principal import Permission, Principal
 
@@ -174,26 +172,8 @@ async def _queue(company: Company, opening: Opening, row: dict, now: datetime) -
         raise DomainError(ErrorCode.INVALID, "the person applied to this opening", ["openingId"])
     fit = talent_pool.fit_of(list(opening.tag_ids or []), list(candidate.tag_ids or []))
     matched = fit.matched_tag_ids if fit else []
-    found = await tags.by_ids(matched)
-    english = candidate.locale == "en"
-    labels = [
-        (found[t].category, found[t].label_en if english else found[t].label_ja)
-        for t in matched
-        if t in found
-    ]
-    unsubscribe = await outbox.unsubscribe_url(candidate.email)
-    rendered = followup_mails.opening_alert(
-        candidate.locale,
-        candidate_name=row["name"],
-        company_name=company.name,
-        opening_title=opening.title,
-        matched=labels,
-        reapply_url=await mailing.reapply_url(
-            company.id, candidate.id, row["applicant_id"], opening.id
-        ),
-        portal_url=mailing.url("/me"),
-        unsubscribe_url=unsubscribe,
-        reapproach=True,
+    rendered, unsubscribe = await mailing.opening_alert(
+        company, candidate, row, opening, matched, reapproach=True
     )
     desired = await _company_slot(company.id, candidate.id, now)
     return await mailing.queue_capped(
