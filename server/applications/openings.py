@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import idempotency
+from server import idempotency, rows
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import Opening, OpeningStatus
 from server.network import matching, tags
@@ -23,6 +24,11 @@ MAX_TAGS = 100
 def scoped(principal: Principal):
     """The caller's openings only."""
     return Opening.filter(company_id=principal.require_company())
+
+
+async def by_ids(principal: Principal, ids: Sequence[int]) -> list[Opening]:
+    """The caller's openings with these ids (a page's loader), in no order."""
+    return await rows.by_ids(Opening, ids, principal.require_company())
 
 
 async def get(principal: Principal, opening_id: int, field: str = "openingId") -> Opening:
