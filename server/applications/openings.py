@@ -26,6 +26,25 @@ def scoped(principal: Principal):
     return Opening.filter(company_id=principal.require_company())
 
 
+def _scope(principal: Principal, status: OpeningStatus | None) -> dict:
+    scope: dict = {"company_id": principal.require_company()}
+    if status is not None:
+        scope["status"] = status.value
+    return scope
+
+
+async def page(
+    principal: Principal, status: OpeningStatus | None, after: int | None, limit: int
+) -> list[Opening]:
+    """A page of the caller's openings (in ``status``, if given) by id, after ``after``."""
+    return await rows.page(Opening, _scope(principal, status), after, limit)
+
+
+async def count(principal: Principal, status: OpeningStatus | None) -> int:
+    """How many openings the caller has (in ``status``, if given)."""
+    return await rows.count(Opening, _scope(principal, status))
+
+
 async def by_ids(principal: Principal, ids: Sequence[int]) -> list[Opening]:
     """The caller's openings with these ids (a page's loader), in no order."""
     return await rows.by_ids(Opening, ids, principal.require_company())
