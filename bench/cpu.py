@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 from bench import api
-from bench.common import scratch_database
+from bench.common import save, scratch_database
 from bench.matching import gid
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -91,6 +91,19 @@ def measure(url: str, network, targets, profile: str | None, only: list[str]) ->
     return results
 
 
+def markdown(rounds: list[dict]) -> str:
+    rows = [
+        "| kind | CPU µs per request | req/s | p99 ms | load (1 min) |",
+        "|---|---|---|---|---|",
+    ]
+    for figures in rounds:
+        for name, f in figures.items():
+            rows.append(
+                f"| {name} | {f['cpu_us']:,} | {f['per_second']:,} | {f['p99_ms']} | {f['load']} |"
+            )
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", type=int, default=20_000)
@@ -100,13 +113,18 @@ def main() -> None:
     parser.add_argument("--profile", help="directory for py-spy's raw stacks")
     parser.add_argument("--only", nargs="*", default=[])
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--name", help="save bench/results/<name>.json and .md")
     args = parser.parse_args()
 
     async def run() -> None:
         async with scratch_database() as url:
             network, targets = await api.prepare(url, args)
-            for _ in range(args.rounds):
+            rounds = [
                 await asyncio.to_thread(measure, url, network, targets, args.profile, args.only)
+                for _ in range(args.rounds)
+            ]
+        if args.name:
+            save(args.name, {"rounds": rounds}, markdown(rounds))
 
     asyncio.run(run())
 
