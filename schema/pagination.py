@@ -109,3 +109,19 @@ async def paginate(
         query = query.filter(id__lt=cursor) if newest_first else query.filter(id__gt=cursor)
     items = await query.order_by("-id" if newest_first else "id").limit(size + 1)
     return page(connection, items, size, lambda i: i.id, to_node, counted.count, cursor is not None)
+
+
+async def paginate_core(
+    connection: type[Connection[Any]],
+    fetch: Callable[[int | None, int], Awaitable[Sequence[Any]]],
+    count: Callable[[], Awaitable[int]],
+    first: int | None,
+    after: str | None,
+    to_node: Callable[[Any], Any],
+) -> Connection[Any]:
+    """As ``paginate``, over a core function ``fetch(after_id, limit)`` that reads one page
+    (scoped by the core, ordered by id) and ``count()`` for the whole list."""
+    size = check_first(first)
+    cursor = decode_cursor(after)
+    items = await fetch(cursor, size + 1)
+    return page(connection, items, size, lambda i: i.id, to_node, count, cursor is not None)

@@ -11,7 +11,7 @@ from server.models import Applicant, Application, ApplicationEvent, RejectionRea
 
 class ApplicantLoader(Loader[int, Applicant]):
     async def fetch(self, ids):
-        return {a.id: a for a in await applicants.scoped(self.caller).filter(id__in=ids)}
+        return {a.id: a for a in await applicants.by_ids(self.caller, ids)}
 
 
 class ApplicationLoader(Loader[int, Application]):

@@ -19,7 +19,7 @@ from schema.applications.types import (
 )
 from schema.companies.types import Locale, ReferralStatus
 from schema.context import Info
-from schema.pagination import After, First, paginate
+from schema.pagination import After, First, paginate, paginate_core
 from schema.permissions import IsCompany
 from server import models as m
 from server.applications import reasons as rejection_reasons
@@ -72,18 +72,19 @@ class ApplicationQueries:
             strawberry.argument(description="Applied on or before this day (Japan time)."),
         ] = None,
     ) -> ApplicationConnection:
-        query = await search.query(
-            info.context.caller,
-            search.Filters(
-                text=text or "",
-                tag=tag or "",
-                status=m.ApplicationStatus(status) if status is not None else None,
-                opening_id=node.decode(str(opening_id), "Opening")[1] if opening_id else None,
-                applied_from=applied_from,
-                applied_to=applied_to,
-            ),
+        caller = info.context.caller
+        filters = search.Filters(
+            text=text or "",
+            tag=tag or "",
+            status=m.ApplicationStatus(status) if status is not None else None,
+            opening_id=node.decode(str(opening_id), "Opening")[1] if opening_id else None,
+            applied_from=applied_from,
+            applied_to=applied_to,
         )
-        return await paginate(ApplicationConnection, query, first, after, Application.from_model)
+        fetch, count = await search.pages(caller, filters)
+        return await paginate_core(
+            ApplicationConnection, fetch, count, first, after, Application.from_model
+        )
 
     @strawberry.field(
         permission_classes=[IsCompany],

@@ -23,9 +23,7 @@ class CompanyQueries:
     @strawberry.field(permission_classes=[IsCompany], description="The calling company.")
     async def viewer(self, info: Info) -> Company:
         try:
-            company = await companies.get(
-                info.context.caller, info.context.caller.require_company()
-            )
+            company = await companies.viewer(info.context.caller)
         except DomainError as error:
             raise PublicError(str(error), error.errors[0].code) from error
         return Company.from_model(company)

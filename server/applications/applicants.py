@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from server import rows
 from server.errors import ErrorCode, FieldError
 from server.models import Applicant
 from server.principal import Principal
@@ -13,6 +16,11 @@ MAX_EXTERNAL_ID = 200
 
 def scoped(principal: Principal):
     return Applicant.filter(company_id=principal.require_company())
+
+
+async def by_ids(principal: Principal, ids: Sequence[int]) -> list[Applicant]:
+    """The caller's applicants with these ids (a page's loader), in no order."""
+    return await rows.by_ids(Applicant, ids, principal.require_company())
 
 
 def check(name: str, email: str, external_id: str | None, prefix: list[str]) -> list[FieldError]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from server import audit, idempotency
+from server import audit, idempotency, rows
 from server.errors import DomainError, ErrorCode, FieldError, NotFound
 from server.models import Opening, OpeningStatus
 from server.network import matching, tags
@@ -23,6 +24,30 @@ MAX_TAGS = 100
 def scoped(principal: Principal):
     """The caller's openings only."""
     return Opening.filter(company_id=principal.require_company())
+
+
+def _scope(principal: Principal, status: OpeningStatus | None) -> dict:
+    scope: dict = {"company_id": principal.require_company()}
+    if status is not None:
+        scope["status"] = status.value
+    return scope
+
+
+async def page(
+    principal: Principal, status: OpeningStatus | None, after: int | None, limit: int
+) -> list[Opening]:
+    """A page of the caller's openings (in ``status``, if given) by id, after ``after``."""
+    return await rows.page(Opening, _scope(principal, status), after, limit)
+
+
+async def count(principal: Principal, status: OpeningStatus | None) -> int:
+    """How many openings the caller has (in ``status``, if given)."""
+    return await rows.count(Opening, _scope(principal, status))
+
+
+async def by_ids(principal: Principal, ids: Sequence[int]) -> list[Opening]:
+    """The caller's openings with these ids (a page's loader), in no order."""
+    return await rows.by_ids(Opening, ids, principal.require_company())
 
 
 async def get(principal: Principal, opening_id: int, field: str = "openingId") -> Opening:

@@ -3,13 +3,14 @@ the opening and when they applied (always within the caller's company)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from server import timezones
+from server import rows, timezones
 from server.applications import records
 from server.models import Application, ApplicationStatus
 from server.network import tags
@@ -58,6 +59,47 @@ async def query(principal: Principal, filters: Filters) -> QuerySet[Application]
     if filters.applied_to is not None:
         found = found.filter(applied_at__lt=_day_start(filters.applied_to + timedelta(days=1)))
     return found
+
+
+def _equal(principal: Principal, filters: Filters) -> dict | None:
+    """The filters as column equalities (the caller's company first), or None when a filter
+    needs more (text, tag, dates)."""
+    if (
+        normalize(filters.text)[:MAX_TEXT]
+        or filters.tag.strip()
+        or filters.applied_from is not None
+        or filters.applied_to is not None
+    ):
+        return None
+    equal: dict = {"company_id": principal.require_company()}
+    if filters.status is not None:
+        equal["status"] = filters.status.value
+    if filters.opening_id is not None:
+        equal["opening_id"] = filters.opening_id
+    return equal
+
+
+Fetch = Callable[[int | None, int], Awaitable[list[Application]]]
+
+
+async def pages(
+    principal: Principal, filters: Filters
+) -> tuple[Fetch, Callable[[], Awaitable[int]]]:
+    """The API's pages of the caller's matching applications: ``fetch(after_id, limit)``
+    by id, and ``count()`` of them all; precompiled SQL when the filters are equalities."""
+    equal = _equal(principal, filters)
+    if equal is not None:
+        return (
+            lambda after, limit: rows.page(Application, equal, after, limit),
+            lambda: rows.count(Application, equal),
+        )
+    found = await query(principal, filters)
+
+    async def fetch(after: int | None, limit: int) -> list[Application]:
+        page = found if after is None else found.filter(id__gt=after)
+        return list(await page.order_by("id").limit(limit))
+
+    return fetch, found.count
 
 
 async def page(

@@ -9,4 +9,4 @@ from server.models import Opening
 
 class OpeningLoader(Loader[int, Opening]):
     async def fetch(self, ids):
-        return {o.id: o for o in await openings.scoped(self.caller).filter(id__in=ids)}
+        return {o.id: o for o in await openings.by_ids(self.caller, ids)}

@@ -8,7 +8,7 @@ import strawberry
 
 from schema.applications.openings.types import Opening, OpeningConnection, OpeningStatus
 from schema.context import Info
-from schema.pagination import After, First, paginate
+from schema.pagination import After, First, paginate_core
 from schema.permissions import IsCompany
 from server import models as m
 from server.applications import openings
@@ -27,7 +27,12 @@ class OpeningQueries:
             strawberry.argument(description="Only openings in this status; all when unset."),
         ] = None,
     ) -> OpeningConnection:
-        query = openings.scoped(info.context.caller)
-        if status is not None:
-            query = query.filter(status=m.OpeningStatus(status))
-        return await paginate(OpeningConnection, query, first, after, Opening.from_model)
+        caller, wanted = info.context.caller, status and m.OpeningStatus(status)
+        return await paginate_core(
+            OpeningConnection,
+            lambda cursor, limit: openings.page(caller, wanted, cursor, limit),
+            lambda: openings.count(caller, wanted),
+            first,
+            after,
+            Opening.from_model,
+        )
