@@ -8,6 +8,8 @@ no arguments. When everything selected below a field is such an attribute, of a 
 enum, a list or an object whose selection is plain in turn, the value is completed here in
 one recursive pass, with the same values and output coercion. Relay's `Node.id` counts as
 plain: with the default `resolve_id` it is the global ID of the type name and id attribute.
+So is a field whose resolver is marked ``@preloaded`` when its page stored the value
+beforehand (schema/preload.py).
 
 Anything else, a null where the schema forbids one, a value that does not coerce, a
 deferred fragment, or anything whose resolver could do work, goes the normal way: the whole
@@ -32,6 +34,8 @@ from graphql import (
 from strawberry import relay
 from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from schema import preload
 
 _NORMAL = object()  # "not plain after all: let graphql-core complete it"
 
@@ -148,7 +152,11 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         (the key holds the field, so its id is not reused)."""
         cached = _GETTERS.get(id(field))
         if cached is None:
-            getter = _node_id_getter(object_type, name) or self._attribute(object_type, name, field)
+            getter = (
+                _node_id_getter(object_type, name)
+                or self._attribute(object_type, name, field)
+                or self._preloaded(object_type, name)
+            )
             cached = _GETTERS[id(field)] = (field, getter)
         return cached[1]
 
@@ -161,6 +169,22 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if strawberry_field is not None and strawberry_field.default_resolver is getattr:
             return attrgetter(strawberry_field.python_name)
         return lambda source: field.resolve(source, None)
+
+    def _preloaded(self, object_type: GraphQLObjectType, name: str) -> Getter | None:
+        """The getter of a field whose resolver is marked ``@preloaded`` (schema/preload.py)
+        and has no field extensions (permissions): its stored value, or the normal way (the
+        resolver) when none is stored; else None."""
+        strawberry_field = self.schema._strawberry_schema.get_field_for_type(name, object_type.name)
+        resolver = getattr(strawberry_field, "base_resolver", None)
+        attribute = getattr(getattr(resolver, "wrapped_func", None), preload.ATTRIBUTE, None)
+        if attribute is None or strawberry_field.extensions:
+            return None
+
+        def stored(source: Any) -> Any:
+            value = getattr(source, attribute, None)
+            return _NORMAL if value is None else value
+
+        return stored
 
 
 def _leaf(coerce: Callable[[Any], Any]) -> Complete:

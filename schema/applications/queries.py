@@ -16,6 +16,7 @@ from schema.applications.types import (
     Referral,
     ReferralConnection,
     RejectionReason,
+    attach,
 )
 from schema.companies.types import Locale, ReferralStatus
 from schema.context import Info
@@ -82,9 +83,11 @@ class ApplicationQueries:
             applied_to=applied_to,
         )
         fetch, count = await search.pages(caller, filters)
-        return await paginate_core(
+        connection = await paginate_core(
             ApplicationConnection, fetch, count, first, after, Application.from_model
         )
+        await attach(info, [edge.node for edge in connection.edges])
+        return connection
 
     @strawberry.field(
         permission_classes=[IsCompany],

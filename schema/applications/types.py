@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
@@ -14,10 +16,12 @@ from schema.applications.dataloaders import (
     HistoryLoader,
     RejectionReasonLoader,
 )
-from schema.applications.openings.types import Opening, load_opening
+from schema.applications.openings.dataloaders import OpeningLoader
+from schema.applications.openings.types import Opening, attach_tags, load_opening
 from schema.companies.types import ReferralStatus
 from schema.context import Info
 from schema.pagination import Connection
+from schema.preload import preloaded, selects
 from server import models as m
 from server.applications import reasons as rejection_reasons
 from server.applications import records as applications
@@ -63,6 +67,10 @@ class Applicant:
     name: str = strawberry.field(description="Name, 1 to 200 characters.")
     email: str = strawberry.field(description="Email address, up to 320 characters.")
 
+    @classmethod
+    def from_model(cls, a: m.Applicant) -> Applicant:
+        return cls(external_id=a.external_id, name=a.name, email=a.email)
+
 
 @strawberry.type(description="One status change of an application.")
 class ApplicationEvent:
@@ -93,15 +101,20 @@ class Application(relay.Node):
         description="When it was rejected, hired or declined (UTC); null while undecided."
     )
     row: strawberry.Private[m.Application]
+    loaded_applicant: strawberry.Private[Applicant | None] = None  # set by attach
+    loaded_opening: strawberry.Private[Opening | None] = None
 
     @strawberry.field(description="The person who applied.")
+    @preloaded("loaded_applicant")
     async def applicant(self, info: Info) -> Applicant:
-        a = await ApplicantLoader.of(info).load(self.row.applicant_id)
-        return Applicant(external_id=a.external_id, name=a.name, email=a.email)
+        if self.loaded_applicant is not None:
+            return self.loaded_applicant
+        return Applicant.from_model(await ApplicantLoader.of(info).load(self.row.applicant_id))
 
     @strawberry.field(description="The opening applied to.")
+    @preloaded("loaded_opening")
     async def opening(self, info: Info) -> Opening:
-        opening = await load_opening(info, self.row.opening_id)
+        opening = self.loaded_opening or await load_opening(info, self.row.opening_id)
         assert opening is not None
         return opening
 
@@ -130,6 +143,36 @@ class Application(relay.Node):
             decided_at=a.decided_at,
             row=a,
         )
+
+
+async def attach(info: Info, applications: Sequence[Application]) -> None:
+    """The openings and applicants of a page of ``applications`` (the field ``info`` resolves),
+    read at once through their loaders when the query selects them (schema/preload.py)."""
+    node = ("edges", "node")
+    reads = []
+    if selects(info, *node, "opening"):
+        reads.append(_attach_openings(info, applications))
+    if selects(info, *node, "applicant"):
+        reads.append(_attach_applicants(info, applications))
+    await asyncio.gather(*reads)
+
+
+async def _attach_openings(info: Info, applications: Sequence[Application]) -> None:
+    ids = list({a.row.opening_id: None for a in applications})
+    rows = await OpeningLoader.of(info).load_many(ids)
+    found = {i: Opening.from_model(row) for i, row in zip(ids, rows, strict=True) if row}
+    if selects(info, "edges", "node", "opening", "tags"):
+        await attach_tags(found.values())
+    for application in applications:
+        application.loaded_opening = found.get(application.row.opening_id)
+
+
+async def _attach_applicants(info: Info, applications: Sequence[Application]) -> None:
+    ids = list({a.row.applicant_id: None for a in applications})
+    rows = await ApplicantLoader.of(info).load_many(ids)
+    found = {i: Applicant.from_model(row) for i, row in zip(ids, rows, strict=True) if row}
+    for application in applications:
+        application.loaded_applicant = found.get(application.row.applicant_id)
 
 
 @strawberry.type(description="A page of applications.")

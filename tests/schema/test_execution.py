@@ -8,14 +8,23 @@ from typing import Any
 import pytest
 import strawberry
 from strawberry import relay
+from strawberry.permission import BasePermission
 
 from schema.execution import ExecutionContext
+from schema.preload import preloaded
 
 
 @strawberry.type
 class Label:
     text: str
     weight: float | None = None
+
+
+class Nobody(BasePermission):
+    message = "no"
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return False
 
 
 @strawberry.type
@@ -26,12 +35,26 @@ class Item(relay.Node):
     labels: list[Label]
     note: str = strawberry.field(default="", name="remark")
 
+    loaded_best: strawberry.Private[Label | None] = None
+
     @strawberry.field
     def shout(self) -> str:
         return self.name.upper()
 
+    @strawberry.field
+    @preloaded("loaded_best")
+    async def best(self) -> Label:
+        RESOLVED.append(self.id)
+        return self.loaded_best or Label(text="計算")
+
+    @strawberry.field(permission_classes=[Nobody])
+    @preloaded("loaded_best")
+    async def secret(self) -> Label:
+        return self.loaded_best or Label(text="計算")
+
 
 ROWS: list[Any] = []
+RESOLVED: list[int] = []
 
 
 @strawberry.type
@@ -143,3 +166,35 @@ async def test_a_value_that_does_not_serialise_is_the_same_error():
     assert result["data"]["items"][2] == {"name": "箱", "size": None}
     assert len(result["errors"]) == 1
     assert result["errors"][0][1] == ["items", 2, "size"]
+
+
+async def test_a_preloaded_field_is_read_without_its_resolver_and_answers_the_same():
+    for row in ROWS:
+        row.loaded_best = Label(text=f"札{row.id}", weight=2.0)
+
+    result = await both("{ items { id best { text weight } } }")
+    RESOLVED.clear()
+    assert (await fast.execute("{ items { id best { text weight } } }")).data == result["data"]
+
+    assert [i["best"] for i in result["data"]["items"]] == [
+        {"text": "札1", "weight": 2.0},
+        {"text": "札2", "weight": 2.0},
+    ]
+    assert RESOLVED == []  # the fast executor read the stored values
+
+
+async def test_a_row_without_a_preloaded_value_goes_through_the_resolver():
+    ROWS[0].loaded_best = Label(text="札")
+
+    result = await both("{ items { best { text } } }")
+
+    assert result["data"]["items"] == [{"best": {"text": "札"}}, {"best": {"text": "計算"}}]
+
+
+async def test_a_preloaded_field_keeps_its_permission():
+    ROWS[0].loaded_best = ROWS[1].loaded_best = Label(text="札")
+
+    result = await both("{ items { name secret { text } } }")
+
+    assert result["data"] is None
+    assert result["errors"][0] == ("no", ["items", 0, "secret"])

@@ -185,3 +185,15 @@ async def test_a_page_runs_few_statements_whatever_its_size(
         settings.tag_cache_seconds = cache
     assert large == small, f"{name}: {small} statements for 1 row, {large} for {ROWS - 1}"
     assert large <= 4, f"{name}: {large} statements: {statements.sql[-large:]}"
+
+
+async def test_a_page_reads_its_nested_objects_only_when_asked(company_a, network, statements):
+    bare = "query { applications(first: 3) { edges { node { id } } } }"
+    nested = "query { applications(first: 3) { edges { node { id opening { title } } } } }"
+    await company_a(bare)  # connections' first use
+    counts = []
+    for query in (bare, nested):
+        before = statements.count
+        await company_a(query)
+        counts.append(statements.count - before)
+    assert counts[1] == counts[0] + 1, counts  # the openings, read once for the page

@@ -6,10 +6,16 @@ from typing import Annotated
 
 import strawberry
 
-from schema.applications.openings.types import Opening, OpeningConnection, OpeningStatus
+from schema.applications.openings.types import (
+    Opening,
+    OpeningConnection,
+    OpeningStatus,
+    attach_tags,
+)
 from schema.context import Info
 from schema.pagination import After, First, paginate_core
 from schema.permissions import IsCompany
+from schema.preload import selects
 from server import models as m
 from server.applications import openings
 
@@ -28,7 +34,7 @@ class OpeningQueries:
         ] = None,
     ) -> OpeningConnection:
         caller, wanted = info.context.caller, status and m.OpeningStatus(status)
-        return await paginate_core(
+        connection = await paginate_core(
             OpeningConnection,
             lambda cursor, limit: openings.page(caller, wanted, cursor, limit),
             lambda: openings.count(caller, wanted),
@@ -36,3 +42,6 @@ class OpeningQueries:
             after,
             Opening.from_model,
         )
+        if selects(info, "edges", "node", "tags"):
+            await attach_tags(edge.node for edge in connection.edges)
+        return connection

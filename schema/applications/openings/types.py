@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import strawberry
@@ -10,8 +11,9 @@ from strawberry import relay
 from schema import node
 from schema.applications.openings.dataloaders import OpeningLoader
 from schema.context import Info
-from schema.network.tags.types import Tag, load_tags
+from schema.network.tags.types import Tag, load_tags, pick, tags_by_id
 from schema.pagination import Connection
+from schema.preload import preloaded
 from server import models as m
 
 OpeningStatus = strawberry.enum(m.OpeningStatus, description="Whether an opening takes people.")
@@ -32,9 +34,13 @@ class Opening(relay.Node):
         description="When it was closed; null while it is OPEN."
     )
     tag_ids: strawberry.Private[list[int]]
+    loaded_tags: strawberry.Private[list[Tag] | None] = None  # set by attach_tags
 
     @strawberry.field(description="Tags of the opening (skills, job type, location, conditions).")
+    @preloaded("loaded_tags")
     async def tags(self, info: Info) -> list[Tag]:
+        if self.loaded_tags is not None:
+            return self.loaded_tags
         return await load_tags(info, self.tag_ids)
 
     @classmethod
@@ -55,6 +61,14 @@ class Opening(relay.Node):
 @strawberry.type(description="A page of openings.")
 class OpeningConnection(Connection[Opening]):
     pass
+
+
+async def attach_tags(openings: Iterable[Opening]) -> None:
+    """Every opening's tags, read at once for a page (schema/preload.py)."""
+    openings = list(openings)
+    found = await tags_by_id(t for o in openings for t in o.tag_ids)
+    for opening in openings:
+        opening.loaded_tags = pick(found, opening.tag_ids)
 
 
 @node.register("Opening")

@@ -9,11 +9,10 @@ from strawberry import relay
 
 from schema import node
 from schema.context import Info
-from schema.network.tags.types import Tag, load_tags
+from schema.network.tags.types import Tag, load_tags, pick, tags_by_id
 from schema.pagination import Connection
 from server import models as m
 from server.network import cards, matching
-from server.network.tags import by_ids
 
 
 @strawberry.type(
@@ -68,11 +67,6 @@ class Match:
         )
 
 
-def pick(tags: dict[int, Tag], ids: Iterable[int]) -> list[Tag]:
-    """The tags of ``ids`` in their order; ids of deleted tags are skipped."""
-    return [tags[i] for i in ids if i in tags]
-
-
 def _selects(selections: Iterable, names: set[str]) -> bool:
     """Whether any of the field names is selected anywhere below (fragments included)."""
     return any(
@@ -87,8 +81,7 @@ async def load_page_tags(info: Info, matches: Iterable[matching.Match]) -> dict[
     tags."""
     if not _selects(info.selected_fields, {"tags", "matchedTags"}):
         return {}
-    rows = await by_ids(t for r in matches for t in (*r.candidate.tag_ids, *r.matched_tag_ids))
-    return {tag_id: Tag.from_model(row) for tag_id, row in rows.items()}
+    return await tags_by_id(t for r in matches for t in (*r.candidate.tag_ids, *r.matched_tag_ids))
 
 
 @strawberry.type(description="A page of matches, best first.")

@@ -70,6 +70,17 @@ async def load_tags(info: Info, tag_ids: Iterable[int]) -> list[Tag]:
     return [Tag.from_model(row) for row in rows if row is not None]
 
 
+async def tags_by_id(tag_ids: Iterable[int]) -> dict[int, Tag]:
+    """The tags of a whole page by id, in one read (the page is its own batch: a DataLoader
+    would add a future per tag)."""
+    return {tag_id: Tag.from_model(row) for tag_id, row in (await tags.by_ids(tag_ids)).items()}
+
+
+def pick(tags: dict[int, Tag], ids: Iterable[int]) -> list[Tag]:
+    """The tags of ``ids`` in their order; ids of deleted tags are skipped."""
+    return [tags[i] for i in ids if i in tags]
+
+
 @node.register("Tag")
 async def load_tag(info: Info, tag_id: int) -> Tag | None:
     row = await TagLoader.of(info).load(tag_id)
