@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from web.console import (
+# Importing a page module registers its routes.
+from web.console import (  # noqa: F401
     applications,
     credits,
     dashboard,
@@ -26,23 +27,6 @@ from web.console import (
     webhooks,
 )
 from web.console.routing import ROUTES
-
-PAGES = (
-    applications,
-    credits,
-    dashboard,
-    imports,
-    mail,
-    network,
-    opening_form,
-    openings,
-    pool,
-    rejection_reasons,
-    reports,
-    settings,
-    team,
-    webhooks,
-)  # imported for their routes
 
 
 def routes() -> list[Route]:
