@@ -8,7 +8,9 @@ bucket the request answers ``THROTTLED`` with the cost and what is left, and run
 
 from __future__ import annotations
 
+from asyncio import AbstractEventLoop, get_running_loop
 from collections.abc import Iterator
+from functools import lru_cache, partial
 from typing import Any
 
 from graphql import (
@@ -25,6 +27,8 @@ from graphql import (
     get_operation_ast,
     value_from_ast_untyped,
 )
+from redis.asyncio import Redis
+from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 
 from schema.errors import PublicError
@@ -109,6 +113,16 @@ def cost_of(
     return cost
 
 
+@lru_cache(maxsize=8)
+def _spends(redis: Redis, loop: AbstractEventLoop) -> DataLoader[tuple[str, int], cost_limit.Spend]:
+    """The spends of the requests this process runs at the same moment, sent to Redis in one
+    round trip (each still one atomic script): under load the round trip was a fifth of a
+    small query's CPU, one per request."""
+    return DataLoader(
+        partial(cost_limit.spend_many, redis), cache=False, loop=loop, max_batch_size=100
+    )
+
+
 async def charge(context: Any, cost: int) -> tuple[dict[str, int], PublicError | None]:
     """Spends ``cost`` from the caller's bucket: the ``extensions.cost`` report, and the
     THROTTLED error when the bucket holds less (nothing is spent then). A free query (only
@@ -119,7 +133,9 @@ async def charge(context: Any, cost: int) -> tuple[dict[str, int], PublicError |
     report = {"requested": cost, "bucketSize": settings.cost_bucket_size}
     if principal is None or principal.api_key_id is None or cost == 0:
         return report, None
-    spent = await cost_limit.spend(context.redis, cost_limit.bucket_of(principal), cost)
+    spent = await _spends(context.redis, get_running_loop()).load(
+        (cost_limit.bucket_of(principal), cost)
+    )
     report["remaining"] = spent.remaining
     if spent.allowed:
         return report, None

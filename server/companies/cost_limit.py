@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,25 +25,32 @@ from server.principal import Principal
 
 log = logging.getLogger(__name__)
 
-# KEYS[1] bucket; ARGV: size, rate per second, now (seconds, float), cost.
-# Returns {allowed 0/1, points left after the request (floor)}.
+# KEYS: the buckets; ARGV: size, rate per second, now (seconds, float), then each bucket's
+# cost. Returns {allowed 0/1, points left after the request (floor)} for each, in order; a
+# bucket named twice spends twice, the second time from what the first left.
 _TAKE = """
 local size = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
-local cost = tonumber(ARGV[4])
-local state = redis.call('HMGET', KEYS[1], 'points', 'at')
-local points = tonumber(state[1]) or size
-local at = tonumber(state[2]) or now
-points = math.min(size, points + math.max(0, now - at) * rate)
-local allowed = 0
-if cost <= points then
-  points = points - cost
-  allowed = 1
+local ttl = math.ceil(size / rate) + 1
+local results = {}
+for i, key in ipairs(KEYS) do
+  local cost = tonumber(ARGV[3 + i])
+  local state = redis.call('HMGET', key, 'points', 'at')
+  local points = tonumber(state[1]) or size
+  local at = tonumber(state[2]) or now
+  points = math.min(size, points + math.max(0, now - at) * rate)
+  local allowed = 0
+  if cost <= points then
+    points = points - cost
+    allowed = 1
+  end
+  redis.call('HSET', key, 'points', tostring(points), 'at', tostring(now))
+  redis.call('EXPIRE', key, ttl)
+  results[#results + 1] = allowed
+  results[#results + 1] = math.floor(points)
 end
-redis.call('HSET', KEYS[1], 'points', tostring(points), 'at', tostring(now))
-redis.call('EXPIRE', KEYS[1], math.ceil(size / rate) + 1)
-return {allowed, math.floor(points)}
+return results
 """
 
 
@@ -67,12 +75,19 @@ def bucket_of(principal: Principal) -> str:
 
 async def spend(redis: Redis, bucket: str, cost: int) -> Spend:
     """Takes ``cost`` points from ``bucket`` if it holds them."""
+    return (await spend_many(redis, [(bucket, cost)]))[0]
+
+
+async def spend_many(redis: Redis, spends: Sequence[tuple[str, int]]) -> list[Spend]:
+    """Each ``(bucket, cost)`` spent as by ``spend``, all in one round trip: one run of the
+    script, which Redis runs whole, so no other spend comes between a read and its write."""
     settings = get_settings()
     size, rate = settings.cost_bucket_size, settings.cost_refill_per_second
-    name = f"{settings.queue_name}:cost:{bucket}"
+    names = [f"{settings.queue_name}:cost:{bucket}" for bucket, _ in spends]
+    args = [size, rate, time.time(), *(cost for _, cost in spends)]
     try:
-        allowed, remaining = await _script(redis)(keys=[name], args=[size, rate, time.time(), cost])
+        flat = await _script(redis)(keys=names, args=args)
     except (RedisError, OSError) as exc:
-        log.warning("query cost of %s not counted: %s", bucket, exc)
-        return Spend(True, size)
-    return Spend(bool(allowed), int(remaining))
+        log.warning("query cost of %s not counted: %s", ", ".join(b for b, _ in spends), exc)
+        return [Spend(True, size) for _ in spends]
+    return [Spend(bool(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2)]

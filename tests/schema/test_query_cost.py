@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 
 import pytest_asyncio
@@ -76,6 +77,29 @@ async def test_cost_is_reported_and_a_spent_bucket_answers_throttled(
     # another key has its own bucket
     other = (await company_b.post(OPENINGS, {"first": 100})).json()
     assert "errors" not in other and other["data"]["openings"]["totalCount"] == 0
+
+
+async def test_concurrent_requests_each_spend_once_and_never_overspend(
+    company_a, small_bucket, settings
+):
+    """Requests arriving together spend in one round trip to Redis; each gets its own answer."""
+    expensive = 1 + 100 * 3
+    rate = settings.cost_refill_per_second
+    settings.cost_refill_per_second = 1
+    try:
+        responses = await asyncio.gather(
+            *(company_a.post(OPENINGS, {"first": 100}) for _ in range(10))
+        )
+    finally:
+        settings.cost_refill_per_second = rate
+    bodies = [r.json() for r in responses]
+    answered = [b for b in bodies if not b.get("errors")]
+    throttled = [b for b in bodies if b.get("errors")]
+    assert len(answered) == small_bucket // expensive  # 6 of 301 fit in 2,000 points
+    assert {b["errors"][0]["extensions"]["code"] for b in throttled} == {"THROTTLED"}
+    left = sorted(b["extensions"]["cost"]["remaining"] for b in answered)
+    assert len(set(left)) == len(left)  # each saw the bucket after its own spend
+    assert left[0] >= 0
 
 
 def test_variable_defaults_are_counted():
