@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import pytest_asyncio
+from graphql import get_named_type
 
+from schema.schema import schema
 from server.models import (
     ApplicationEvent,
     ApplicationStatus,
@@ -20,7 +22,11 @@ from server.models import (
     PoolNote,
     ProvisionRecord,
     Referral,
+    ReferralReview,
     RejectionReason,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from server.network import credits, matching, scoring
 from tests.fixtures.pool import OPERATOR, make_member, make_opening
@@ -72,9 +78,17 @@ PAGES = {
     ),
     "auditLog": ("auditLog", "edges { node { action apiKey { name } company { name } } }"),
     "provisionRecords": ("provisionRecords", "edges { node { items company { name } } }"),
+    "flaggedReferrals": (
+        "flaggedReferrals",
+        "totalCount edges { node { id flags company { name } } }",
+    ),
+    "webhookDeliveries": (
+        "webhookDeliveries",
+        "totalCount edges { node { id eventType attempts { statusCode latencyMs } } }",
+    ),
 }
 ARGUMENTS = {"matches": ("opening", "ID!"), "provisionRecords": ("company", "ID")}
-OPERATOR_FIELDS = {"companies", "auditLog", "provisionRecords"}
+OPERATOR_FIELDS = {"companies", "auditLog", "provisionRecords", "flaggedReferrals"}
 
 
 class Statements(logging.Handler):
@@ -145,7 +159,25 @@ async def network(company_a, company_b, make_company):
             email_normalized=f"r{application.id}@example.jp",
             token_hash=f"{application.id:064d}",
             expires_at=datetime.now(UTC) + timedelta(days=30),
+            fraud_flags=["BURST"],
+            review=ReferralReview.HELD,
         )
+    endpoint = await WebhookEndpoint.create(
+        company_id=a.id, url="https://hooks.a.example.jp/relay", secret="whsec_test"
+    )
+    now = datetime.now(UTC)
+    for i in range(ROWS):
+        delivery = await WebhookDelivery.create(
+            endpoint=endpoint,
+            company_id=a.id,
+            message_id=f"msg_{i}",
+            event_type="referral.qualified",
+            payload="{}",
+            next_attempt_at=now,
+            retry_until=now + timedelta(days=1),
+            created_at=now,
+        )
+        await WebhookAttempt.create(delivery=delivery, at=now, status_code=500, latency_ms=12)
     await scoring.refresh_weights()
     await matching.rebuild_opening(opening.id)
     return {"opening": gid("Opening", opening.id), "company": gid("Company", a.id)}
@@ -168,6 +200,19 @@ async def _statements(caller, statements, name: str, size: int, variables: dict)
     found = data["operator"][field] if field in OPERATOR_FIELDS else data[field]
     assert len(found["edges"]) == size, (name, found)
     return statements.count - before
+
+
+def test_every_connection_field_is_counted():
+    """A connection field added to the schema fails here until it is in PAGES."""
+    graphql = schema._schema
+    roots = [graphql.query_type, graphql.get_type("OperatorQuery")]
+    connections = {
+        name
+        for root in roots
+        for name, field in root.fields.items()
+        if get_named_type(field.type).name.endswith("Connection")
+    }
+    assert connections == {field for field, _ in PAGES.values()}
 
 
 @pytest.mark.parametrize("name", PAGES)
