@@ -65,6 +65,7 @@ class GraphQLApp(GraphQL):
         return context
 
     async def process_result(self, request: Request, result: ExecutionResult) -> dict:
+        request.scope["state"]["graphql_context"].loaders.clear()  # as in _fast below
         if request.scope["state"]["graphql_context"].database_unavailable:
             raise DatabaseUnavailable  # a 503 with Retry-After (relay/middleware.py)
         return await super().process_result(request, result)
@@ -127,7 +128,10 @@ class GraphQLEndpoint:
             return None
         redis = request.app.state.redis
         context = Context(principal=principal, settings=self.settings, redis=redis)
-        answer = await fast_queries.run(prepared, variables, context, extensions)
+        try:
+            answer = await fast_queries.run(prepared, variables, context, extensions)
+        finally:
+            context.loaders.clear()  # they refer to the context: a cycle (see schema/execution.py)
         if context.database_unavailable:
             raise DatabaseUnavailable  # a 503 with Retry-After (relay/middleware.py)
         return None if answer is None else orjson.dumps(answer)

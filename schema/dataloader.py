@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Generic, Self, TypeVar
+from weakref import WeakMethod
 
 from strawberry.dataloader import DataLoader
 
@@ -25,7 +26,10 @@ class Loader(DataLoader[K, V | None], Generic[K, V]):
     default: Any = None  # the value of an id ``fetch`` did not find
 
     def __init__(self, context: Context):
-        super().__init__(load_fn=self._load)
+        # Not load_fn=self._load: a loader referring to itself is a cycle, and its request's
+        # rows could then only be freed by a full collection (schema/execution.py).
+        load = WeakMethod(self._load)
+        super().__init__(load_fn=lambda ids: load()(ids))
         self.context = context
 
     @classmethod
