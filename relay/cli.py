@@ -85,7 +85,7 @@ def serve(
     _require("DATABASE_URL", settings.database_url)
     _require("REDIS_URL", settings.redis_url)
     uvicorn.run(
-        "relay.app:create_app",
+        "relay.app:serving_app",
         factory=True,
         host=host,
         port=port,

@@ -8,6 +8,7 @@ import pytest
 from uvicorn.logging import AccessFormatter as UvicornAccessFormatter
 
 from relay.access_log import FORMAT, AccessFormatter, log_config
+from relay.app import serving_app
 
 
 @pytest.mark.parametrize(
@@ -31,3 +32,26 @@ def test_serve_configures_it_for_the_access_logger_only() -> None:
     config = log_config()
     assert config["formatters"]["access"]["()"] == "relay.access_log.AccessFormatter"
     assert config["formatters"]["default"]["()"] == "uvicorn.logging.DefaultFormatter"
+
+
+def test_the_served_app_writes_the_same_line_without_finding_the_caller(monkeypatch) -> None:
+    for flag in ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing"):
+        monkeypatch.setattr(logging, flag, getattr(logging, flag))  # restored afterwards
+    serving_app()
+    lines: list[logging.LogRecord] = []
+    logger = logging.getLogger("relay.test.access")
+    handler = logging.Handler()
+    handler.emit = lines.append
+    logger.addHandler(handler)
+    try:
+        logger.warning('%s - "%s %s HTTP/%s" %d', "127.0.0.1:1", "POST", "/graphql", "1.1", 200)
+    finally:
+        logger.removeHandler(handler)
+    [record] = lines
+    assert (record.funcName, record.threadName, record.processName) == (
+        "(unknown function)",
+        None,
+        None,
+    )
+    line = AccessFormatter(FORMAT, use_colors=False).format(record)
+    assert line.endswith('127.0.0.1:1 - "POST /graphql HTTP/1.1" 200 OK')
