@@ -65,7 +65,7 @@ class GraphQLApp(GraphQL):
         return context
 
     async def process_result(self, request: Request, result: ExecutionResult) -> dict:
-        request.scope["state"]["graphql_context"].loaders.clear()  # as in _fast below
+        request.scope["state"]["graphql_context"].end()
         if request.scope["state"]["graphql_context"].database_unavailable:
             raise DatabaseUnavailable  # a 503 with Retry-After (relay/middleware.py)
         return await super().process_result(request, result)
@@ -131,7 +131,7 @@ class GraphQLEndpoint:
         try:
             answer = await fast_queries.run(prepared, variables, context, extensions)
         finally:
-            context.loaders.clear()  # they refer to the context: a cycle (see schema/execution.py)
+            context.end()
         if context.database_unavailable:
             raise DatabaseUnavailable  # a 503 with Retry-After (relay/middleware.py)
         return None if answer is None else orjson.dumps(answer)

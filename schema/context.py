@@ -31,6 +31,11 @@ class Context:
             found = self.loaders[cls] = cls(self)
         return found
 
+    def end(self) -> None:
+        """Drops the request's loaders when it is answered: they refer to the context, a cycle
+        only the collector's full passes would free (schema/execution.py)."""
+        self.loaders.clear()
+
     def forget(self, cls: type) -> None:
         """Drops a loader's cache after a mutation changed what it holds."""
         self.loaders.pop(cls, None)
